@@ -1,0 +1,209 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from portal.images import ImageUploadValidator, reencode
+from portal.markup import render_markdown
+
+cover_validator = ImageUploadValidator(
+    max_bytes=settings.COVER_MAX_UPLOAD_BYTES, max_pixels=settings.COVER_MAX_PIXELS
+)
+
+
+def unique_slug(model, value, *, instance_pk=None, max_length=200):
+    """Slugify ``value`` and add -2, -3, … until no other row of ``model`` has it."""
+    base = slugify(value)[: max_length - 8].strip("-") or "untitled"
+    candidate, number = base, 2
+    others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager
+    while others.filter(slug=candidate).exists():
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+class Category(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("blog:category", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Category, self.name, instance_pk=self.pk, max_length=100)
+        super().save(*args, **kwargs)
+
+
+class TaggedPost(TaggedItemBase):
+    content_object = models.ForeignKey("Post", on_delete=models.CASCADE, related_name="tagged_items")
+
+    class Meta:
+        verbose_name = _("post tag")
+        verbose_name_plural = _("post tags")
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="blog_taggedpost_unique_tag_per_post")
+        ]
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self):
+        """Posts anyone may read: published, with a publish date that has come."""
+        return self.filter(status=Post.Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def visible_to(self, user):
+        """Everything ``user`` may open: staff see drafts and scheduled posts too."""
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self.all()
+        return self.published()
+
+    def with_list_data(self):
+        """What a list of post cards shows: author, categories and tags, in three queries."""
+        return self.select_related("author").prefetch_related("categories", "tags")
+
+    def related_to(self, post, *, tag_ids, category_ids):
+        """Other posts ranked by shared tags, then shared categories, newest first."""
+        shared_tags = (
+            TaggedPost.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
+            .values("content_object")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        shared_categories = (
+            Post.categories.through.objects.filter(post=OuterRef("pk"), category_id__in=category_ids)
+            .values("post")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            self.exclude(pk=post.pk)
+            .annotate(
+                shared_tags=Coalesce(Subquery(shared_tags), 0),
+                shared_categories=Coalesce(Subquery(shared_categories), 0),
+            )
+            .filter(Q(shared_tags__gt=0) | Q(shared_categories__gt=0))
+            .order_by("-shared_tags", "-shared_categories", "-publish_at")
+        )
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        blank=True,
+        help_text=_("The last part of the post's address. Left empty, it is made from the title."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="posts",
+    )
+    categories = models.ManyToManyField(Category, verbose_name=_("categories"), related_name="posts")
+    tags = TaggableManager(_("tags"), through=TaggedPost, blank=True)
+    excerpt = models.TextField(
+        _("excerpt"), blank=True, help_text=_("A short summary shown in lists, in Markdown.")
+    )
+    excerpt_html = models.TextField(editable=False, blank=True)
+    body = models.TextField(_("body"), help_text=_("The post itself, in Markdown."))
+    body_html = models.TextField(editable=False, blank=True)
+    cover = models.ImageField(
+        _("cover image"), upload_to="covers/%Y/%m/", blank=True, validators=[cover_validator]
+    )
+    cover_thumbnail = models.ImageField(upload_to="covers/thumbnails/%Y/%m/", blank=True, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        _("publish date"),
+        default=timezone.now,
+        db_index=True,
+        help_text=_("A date in the future schedules the post: it stays hidden until then."),
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    comments_open = models.BooleanField(_("comments open"), default=True)
+    comment_count = models.PositiveIntegerField(
+        _("approved comments"),
+        default=0,
+        editable=False,
+        help_text=_("Kept up to date by the comments app, like WordPress's comment_count."),
+    )
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["-publish_at", "-id"]
+        indexes = [models.Index(fields=["status", "-publish_at"], name="blog_post_status_publish")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="blog_post_status_valid"
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        local = timezone.localtime(self.publish_at)
+        return reverse(
+            "blog:post",
+            kwargs={
+                "year": local.year,
+                "month": f"{local.month:02d}",
+                "day": f"{local.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED and self.publish_at <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and self.publish_at > timezone.now()
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    def render(self):
+        self.body_html = render_markdown(self.body)
+        self.excerpt_html = render_markdown(self.excerpt)
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Post, self.title, instance_pk=self.pk)
+        self.render()
+        if self.cover and not self.cover._committed:
+            self.cover.save(
+                self.cover.name,
+                reencode(self.cover, max_size=1600, max_pixels=settings.COVER_MAX_PIXELS),
+                save=False,
+            )
+            thumbnail = reencode(self.cover, max_size=480, max_pixels=settings.COVER_MAX_PIXELS)
+            self.cover_thumbnail.save(thumbnail.name, thumbnail, save=False)
+        elif not self.cover and self.cover_thumbnail:
+            self.cover_thumbnail = ""
+        super().save(*args, **kwargs)

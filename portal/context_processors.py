@@ -1,0 +1,9 @@
+from django.conf import settings
+
+
+def site(request):
+    return {
+        "portal_name": settings.PORTAL_NAME,
+        "portal_tagline": settings.PORTAL_TAGLINE,
+        "portal_license": settings.PORTAL_LICENSE,
+    }
