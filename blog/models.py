@@ -168,12 +168,7 @@ class Post(models.Model):
         local = timezone.localtime(self.publish_at)
         return reverse(
             "blog:post",
-            kwargs={
-                "year": local.year,
-                "month": f"{local.month:02d}",
-                "day": f"{local.day:02d}",
-                "slug": self.slug,
-            },
+            kwargs={"year": local.year, "month": local.month, "day": local.day, "slug": self.slug},
         )
 
     @property

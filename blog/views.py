@@ -1,3 +1,130 @@
-from django.shortcuts import render
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
 
-# Create your views here.
+from .models import Category, Post
+
+
+class PostListMixin:
+    """Paginated lists of post cards: only posts the reader may see, with their card data."""
+
+    paginate_by = settings.POSTS_PER_PAGE
+    context_object_name = "posts"
+
+    def posts(self):
+        return Post.objects.visible_to(self.request.user).with_list_data()
+
+
+class HomeView(PostListMixin, ListView):
+    template_name = "blog/home.html"
+
+    def get_queryset(self):
+        return self.posts().published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["categories"] = Category.objects.annotate(
+            post_count=Count("posts", filter=Q(posts__in=Post.objects.published()))
+        )
+        context["popular_tags"] = (
+            Tag.objects.filter(blog_taggedpost_items__content_object__in=Post.objects.published())
+            .annotate(post_count=Count("blog_taggedpost_items"))
+            .order_by("-post_count", "name")[:20]
+        )
+        return context
+
+
+class CategoryPostsView(PostListMixin, ListView):
+    template_name = "blog/category.html"
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
+        return self.posts().published().filter(categories=self.category)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(category=self.category, **kwargs)
+
+
+class TagPostsView(PostListMixin, ListView):
+    template_name = "blog/tag.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return self.posts().published().filter(tagged_items__tag=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class AuthorPostsView(PostListMixin, ListView):
+    template_name = "blog/author.html"
+
+    def get_queryset(self):
+        self.author = get_object_or_404(get_user_model(), username=self.kwargs["username"], is_active=True)
+        return self.posts().published().filter(author=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class PostDetailView(DetailView):
+    """The classic blog post page. Its discussion is rendered by the comments app's template tags."""
+
+    template_name = "blog/post_detail.html"
+    context_object_name = "post"
+
+    def get_queryset(self):
+        return (
+            Post.objects.visible_to(self.request.user)
+            .select_related("author")
+            .prefetch_related("categories", "tags")
+        )
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        local = timezone.localtime(self.object.publish_at)
+        if (local.year, local.month, local.day) != (self.kwargs["year"], self.kwargs["month"], self.kwargs["day"]):
+            # A post moved to another date keeps working at its old address.
+            return redirect(self.object, permanent=True)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        post = self.object
+        published = Post.objects.published()
+        context["previous_post"] = (
+            published.filter(Q(publish_at__lt=post.publish_at) | Q(publish_at=post.publish_at, pk__lt=post.pk))
+            .exclude(pk=post.pk)
+            .order_by("-publish_at", "-pk")
+            .only("title", "slug", "publish_at")
+            .first()
+        )
+        context["next_post"] = (
+            published.filter(Q(publish_at__gt=post.publish_at) | Q(publish_at=post.publish_at, pk__gt=post.pk))
+            .exclude(pk=post.pk)
+            .order_by("publish_at", "pk")
+            .only("title", "slug", "publish_at")
+            .first()
+        )
+        context["related_posts"] = published.related_to(
+            post,
+            tag_ids=[tag.pk for tag in post.tags.all()],
+            category_ids=[category.pk for category in post.categories.all()],
+        ).only("title", "slug", "publish_at")[: settings.RELATED_POSTS_COUNT]
+        return context
+
+
+def post_or_404(request, pk):
+    """A post the requesting member may see, for views that act on a post by id."""
+    post = Post.objects.visible_to(request.user).filter(pk=pk).first()
+    if post is None:
+        raise Http404("No such post.")
+    return post

@@ -35,3 +35,7 @@ class EditorFactory(StaffFactory):
             from django.contrib.auth.models import Group
 
             user.groups.add(Group.objects.get(name="Editors"))
+
+
+class SuperuserFactory(StaffFactory):
+    is_superuser = True

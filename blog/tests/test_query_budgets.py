@@ -1,0 +1,87 @@
+"""Every page runs the same number of SQL queries whatever the size of the data.
+
+Each test renders a page at two data sizes and compares the query counts, so
+an N+1 (a query per post, per comment, per tag) shows up as a difference.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from blog.tests.factories import PostFactory, individual_learning
+from comments.tests.factories import CommentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+def assert_same_count(small, large):
+    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
+
+
+def make_posts(n):
+    return [PostFactory(tags=[f"tag{i % 4}", "shared"]) for i in range(n)]
+
+
+def test_home_page_queries_do_not_grow_with_posts(client):
+    """Guards the N+1 of author, categories and tags per post card (select/prefetch)."""
+    make_posts(5)
+    small = count_queries(client, reverse("blog:home"))
+    make_posts(45)
+    large = count_queries(client, reverse("blog:home"))
+    assert_same_count(small, large)
+    assert large[0] <= 7
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        lambda: individual_learning().get_absolute_url(),
+        lambda: reverse("blog:tag", kwargs={"slug": "shared"}),
+    ],
+    ids=["category", "tag"],
+)
+def test_list_pages_queries_do_not_grow_with_posts(client, url):
+    """Guards per-post queries on category and tag pages."""
+    make_posts(5)
+    small = count_queries(client, url())
+    make_posts(45)
+    large = count_queries(client, url())
+    assert_same_count(small, large)
+
+
+def test_author_page_queries_do_not_grow_with_posts(client):
+    author = UserFactory(username="prolific")
+    for _ in range(3):
+        PostFactory(author=author, tags=["a", "b"])
+    small = count_queries(client, reverse("blog:author", kwargs={"username": "prolific"}))
+    for _ in range(30):
+        PostFactory(author=author, tags=["a", "b"])
+    large = count_queries(client, reverse("blog:author", kwargs={"username": "prolific"}))
+    assert_same_count(small, large)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "member"])
+def test_post_page_queries_do_not_grow_with_comments(client, signed_in):
+    """Guards a query per comment author (select_related) and per related post."""
+    if signed_in:
+        client.force_login(UserFactory())
+    post = PostFactory(tags=["networks", "reflection"])
+    make_posts(3)
+    CommentFactory(post=post)
+    small = count_queries(client, post.get_absolute_url())
+    for _ in range(49):
+        CommentFactory(post=post)
+    make_posts(10)
+    large = count_queries(client, post.get_absolute_url())
+    assert_same_count(small, large)
+    assert "50 comments" in client.get(post.get_absolute_url()).content.decode()
+    assert large[0] <= (9 if signed_in else 7)

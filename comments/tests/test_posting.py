@@ -1,0 +1,143 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.tests.factories import EditorFactory, UserFactory
+from blog.models import Post
+from blog.tests.factories import PostFactory
+from comments.models import Comment
+from comments.tests.factories import CommentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def post_comment(client, post, body):
+    return client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": body}, follow=True)
+
+
+def test_a_members_first_comment_is_held_and_shown_only_to_them(client):
+    post = PostFactory()
+    member = UserFactory(display_name="New Member")
+    client.force_login(member)
+    response = post_comment(client, post, "My very first thought.")
+    page = response.content.decode()
+    comment = Comment.objects.get()
+    assert comment.status == Comment.Status.PENDING
+    assert response.redirect_chain[-1][0].endswith(f"#comment-{comment.pk}")
+    assert "My very first thought." in page
+    assert "Your comment is awaiting moderation." in page
+    assert "No comments yet" in page  # a pending comment is not counted
+
+    other = Client()
+    other.force_login(UserFactory())
+    assert "My very first thought." not in other.get(post.get_absolute_url()).content.decode()
+    assert "My very first thought." not in Client().get(post.get_absolute_url()).content.decode()
+
+
+def test_after_one_approved_comment_new_ones_are_published_at_once(client):
+    member = UserFactory()
+    CommentFactory(author=member, status=Comment.Status.APPROVED)
+    post = PostFactory()
+    client.force_login(member)
+    page = post_comment(client, post, "Trusted now.").content.decode()
+    assert Comment.objects.get(body="Trusted now.").status == Comment.Status.APPROVED
+    assert "1 comment… read it below or add one" in page
+    assert "awaiting moderation" not in page
+    post.refresh_from_db()
+    assert post.comment_count == 1
+
+
+def test_rejected_or_spam_history_does_not_make_a_member_trusted(client):
+    member = UserFactory()
+    CommentFactory(author=member, status=Comment.Status.SPAM)
+    CommentFactory(author=member, status=Comment.Status.REJECTED)
+    client.force_login(member)
+    post_comment(client, PostFactory(), "Still held.")
+    assert Comment.objects.get(body="Still held.").status == Comment.Status.PENDING
+
+
+def test_editors_comments_are_published_at_once(client):
+    client.force_login(EditorFactory())
+    post_comment(client, PostFactory(), "From the editor.")
+    assert Comment.objects.get(body="From the editor.").status == Comment.Status.APPROVED
+
+
+def test_the_comment_keeps_the_members_text_exactly(client):
+    client.force_login(UserFactory())
+    text = "Pienso que “sí” — de lo local a lo global…\n\nZweiter Absatz: Grüße!"
+    post_comment(client, PostFactory(), text)
+    comment = Comment.objects.get()
+    assert comment.body == text
+    assert "<p>Zweiter Absatz: Grüße!</p>" in comment.body_html
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "kept"),
+    [
+        ("   \n  ", "Write something before posting your comment.", ""),
+        ("x" * 10_001, "Ensure this value has at most 10000 characters", "x" * 10_001 + "</textarea>"),
+        ("text with a \x00 NUL", "Null characters are not allowed.", "text with a "),
+    ],
+    ids=["blank", "too-long", "nul"],
+)
+def test_a_form_error_gives_the_text_back(client, body, error, kept):
+    post = PostFactory()
+    client.force_login(UserFactory())
+    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": body})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert error in page
+    assert post.title in page  # still the post page
+    assert kept in page
+    assert not Comment.objects.exists()
+
+
+def test_a_long_comment_that_fails_keeps_every_character(client):
+    post = PostFactory()
+    client.force_login(UserFactory())
+    body = "Mi reflexión: " + "palabra " * 1300
+    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": body})
+    assert response.status_code == 400
+    assert body.strip() in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_is_saved(client):
+    post = PostFactory()
+    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": "Hi"})
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+    assert not Comment.objects.exists()
+
+
+def test_commenting_needs_a_post_request(client):
+    post = PostFactory()
+    client.force_login(UserFactory())
+    assert client.get(reverse("comments:post", kwargs={"post_id": post.pk})).status_code == 405
+
+
+def test_a_forged_post_without_csrf_token_is_refused():
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    post = PostFactory()
+    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": "forged"})
+    assert response.status_code == 403
+    assert not Comment.objects.exists()
+
+
+def test_comments_on_drafts_are_404_and_closed_posts_refuse_comments(client):
+    client.force_login(UserFactory())
+    draft = PostFactory(status=Post.Status.DRAFT)
+    assert client.post(reverse("comments:post", kwargs={"post_id": draft.pk}), {"body": "x"}).status_code == 404
+    closed = PostFactory(comments_open=False)
+    page = post_comment(client, closed, "Too late").content.decode()
+    assert "Comments are closed on this post." in page
+    assert not Comment.objects.exists()
+
+
+def test_signed_in_members_see_the_form_and_visitors_a_sign_in_link(client):
+    post = PostFactory()
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Sign in to comment" in page and 'id="comment-form"' not in page
+    client.force_login(UserFactory())
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert 'id="comment-form"' in page and "Leave a comment" in page and "csrfmiddlewaretoken" in page
