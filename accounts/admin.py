@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from .forms import AdminUserChangeForm
 from .models import User
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = AdminUserChangeForm
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Public profile"), {"fields": ("display_name", "bio", "website", "avatar")}),

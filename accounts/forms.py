@@ -2,6 +2,7 @@ import logging
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
@@ -13,6 +14,26 @@ from portal.images import ImageUploadValidator, reencode
 from .models import User
 
 logger = logging.getLogger(__name__)
+
+
+def process_avatar(upload):
+    """Verify an uploaded avatar and return it re-encoded, downscaled to ``AVATAR_SIZE``.
+
+    Raises ValidationError for anything but a decodable image within the size and
+    pixel limits. Re-encoding drops metadata such as EXIF GPS positions.
+    """
+    ImageUploadValidator(settings.AVATAR_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_PIXELS)(upload)
+    try:
+        return reencode(upload, max_size=settings.AVATAR_SIZE, max_pixels=settings.AVATAR_MAX_PIXELS)
+    except ValidationError:
+        raise
+    except Exception:
+        # A file Pillow decodes but cannot convert (an unusual mode, say).
+        logger.exception("Could not re-encode an avatar upload")
+        raise ValidationError(
+            _("This image could not be processed. Try saving it as a JPEG or PNG first."),
+            code="reencode_failed",
+        ) from None
 
 
 class ProfileForm(forms.ModelForm):
@@ -37,7 +58,7 @@ class ProfileForm(forms.ModelForm):
         widget=forms.URLInput(attrs={"placeholder": "https://", "autocomplete": "url"}),
         help_text=_("Shown on your profile page."),
     )
-    # A plain FileField: ImageUploadValidator and reencode do the image checks,
+    # A plain FileField: process_avatar does the image checks,
     # with clearer messages than forms.ImageField (too large, too many pixels).
     avatar = forms.FileField(
         label=_("Avatar"),
@@ -59,9 +80,6 @@ class ProfileForm(forms.ModelForm):
         self.previous_avatar_name = self.instance.avatar.name or ""
         # Limits are read here, not at import time, so they follow the settings in use.
         max_mb = settings.AVATAR_MAX_UPLOAD_BYTES // (1024 * 1024)
-        self.fields["avatar"].validators.append(
-            ImageUploadValidator(settings.AVATAR_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_PIXELS)
-        )
         self.fields["avatar"].help_text = _(
             "A JPEG, PNG, WebP or GIF image of at most %(max_mb)s MB. "
             "It is resized to %(size)s×%(size)s pixels at most."
@@ -73,19 +91,7 @@ class ProfileForm(forms.ModelForm):
         avatar = self.cleaned_data.get("avatar")
         if not isinstance(avatar, UploadedFile):
             return avatar  # No new upload: keep the current avatar (or none).
-        try:
-            return reencode(
-                avatar, max_size=settings.AVATAR_SIZE, max_pixels=settings.AVATAR_MAX_PIXELS
-            )
-        except ValidationError:
-            raise
-        except Exception:
-            # A file Pillow decodes but cannot convert (an unusual mode, say).
-            logger.exception("Could not re-encode an avatar upload for user %s", self.instance.pk)
-            raise ValidationError(
-                _("This image could not be processed. Try saving it as a JPEG or PNG first."),
-                code="reencode_failed",
-            ) from None
+        return process_avatar(avatar)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -108,3 +114,16 @@ class ProfileForm(forms.ModelForm):
                 storage = user.avatar.storage
                 transaction.on_commit(lambda: storage.delete(previous_name))
         return user
+
+
+class AdminUserChangeForm(UserChangeForm):
+    """The admin's user form: avatars uploaded by staff are processed like members' own."""
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def clean_avatar(self):
+        avatar = self.cleaned_data.get("avatar")
+        if not isinstance(avatar, UploadedFile):
+            return avatar
+        return process_avatar(avatar)

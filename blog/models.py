@@ -40,13 +40,13 @@ class Category(models.Model):
     def __str__(self):
         return self.name
 
-    def get_absolute_url(self):
-        return reverse("blog:category", kwargs={"slug": self.slug})
-
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(Category, self.name, instance_pk=self.pk, max_length=100)
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:category", kwargs={"slug": self.slug})
 
 
 class TaggedPost(TaggedItemBase):
@@ -164,6 +164,22 @@ class Post(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Post, self.title, instance_pk=self.pk)
+        self.render()
+        if self.cover and not self.cover._committed:
+            self.cover.save(
+                self.cover.name,
+                reencode(self.cover, max_size=1600, max_pixels=settings.COVER_MAX_PIXELS),
+                save=False,
+            )
+            thumbnail = reencode(self.cover, max_size=480, max_pixels=settings.COVER_MAX_PIXELS)
+            self.cover_thumbnail.save(thumbnail.name, thumbnail, save=False)
+        elif not self.cover and self.cover_thumbnail:
+            self.cover_thumbnail = ""
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         local = timezone.localtime(self.publish_at)
         return reverse(
@@ -186,19 +202,3 @@ class Post(models.Model):
     def render(self):
         self.body_html = render_markdown(self.body)
         self.excerpt_html = render_markdown(self.excerpt)
-
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Post, self.title, instance_pk=self.pk)
-        self.render()
-        if self.cover and not self.cover._committed:
-            self.cover.save(
-                self.cover.name,
-                reencode(self.cover, max_size=1600, max_pixels=settings.COVER_MAX_PIXELS),
-                save=False,
-            )
-            thumbnail = reencode(self.cover, max_size=480, max_pixels=settings.COVER_MAX_PIXELS)
-            self.cover_thumbnail.save(thumbnail.name, thumbnail, save=False)
-        elif not self.cover and self.cover_thumbnail:
-            self.cover_thumbnail = ""
-        super().save(*args, **kwargs)

@@ -82,6 +82,12 @@ class Comment(models.Model):
     def __str__(self):
         return _("%(author)s on %(post)s") % {"author": self.author_name, "post": self.post.title}
 
+    def save(self, *args, **kwargs):
+        if self.author_id and not self.author_name:
+            self.author_name = self.author.public_name
+        self.body_html = render_markdown(self.body, comment=True)
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return f"{self.post.get_absolute_url()}#comment-{self.pk}"
 
@@ -96,8 +102,3 @@ class Comment(models.Model):
     def is_pending(self):
         return self.status == self.Status.PENDING
 
-    def save(self, *args, **kwargs):
-        if self.author_id and not self.author_name:
-            self.author_name = self.author.public_name
-        self.body_html = render_markdown(self.body, comment=True)
-        super().save(*args, **kwargs)

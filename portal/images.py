@@ -66,12 +66,12 @@ def open_verified_image(upload, *, max_pixels):
     except ValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(_("The image has too many pixels."), code="too_many_pixels")
+        raise ValidationError(_("The image has too many pixels."), code="too_many_pixels") from None
     except Exception:  # Pillow raises many kinds of errors for broken files.
         raise ValidationError(
             _("Upload a valid image. The file you uploaded was either not an image or a corrupted image."),
             code="invalid_image",
-        )
+        ) from None
     finally:
         upload.seek(0)
     return image

@@ -15,6 +15,6 @@ if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
     # CI points REDIS_URL at a database of its own: tests clear the cache.
-    CACHES["default"]["KEY_PREFIX"] = "portal-test"  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = "portal-test"
 ACCOUNT_RATE_LIMITS = False
 LOGGING = {"version": 1, "disable_existing_loggers": False}

@@ -59,7 +59,9 @@ def test_sign_up_confirm_email_then_sign_out_and_back_in(client):
     assert page.status_code == 200
     assert "Confirm Email Address" in content
     assert "grace@example.org" in content
-    assert re.search(r'<button[^>]*type="submit"[^>]*class="btn btn-primary"[^>]*>\s*Confirm\s*</button>', content)
+    assert re.search(
+        r'<button[^>]*type="submit"[^>]*class="btn btn-primary"[^>]*>\s*Confirm\s*</button>', content
+    )
     assert not EmailAddress.objects.get(user=user).verified
 
     # ...pressing the button does, and signs the member in.
@@ -148,9 +150,7 @@ def test_entrance_pages_use_the_site_layout(client, url_name):
     assert "<h1 class=" in content  # ...with allauth's pages styled by the element templates.
 
 
-@pytest.mark.parametrize(
-    "url_name", ["account_email", "account_change_password", "account_logout"]
-)
+@pytest.mark.parametrize("url_name", ["account_email", "account_change_password", "account_logout"])
 def test_account_management_pages_use_the_site_layout(client, url_name):
     user = User.objects.create_user("grace", "grace@example.org", PASSWORD)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=True)
@@ -172,7 +172,9 @@ def test_password_reset_from_the_emailed_link(client):
     page = client.post(reverse("account_reset_password"), {"email": "grace@example.org"}, follow=True)
     assert "We have sent you an email." in page.content.decode()
     assert len(mail.outbox) == 1
-    reset_path = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body).group(1)
+    match = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[0].body)
+    assert match, mail.outbox[0].body
+    reset_path = match.group(1)
 
     page = client.get(reset_path, follow=True)  # allauth moves the key out of the URL.
     content = page.content.decode()
