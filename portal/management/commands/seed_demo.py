@@ -1,0 +1,375 @@
+"""Fill the portal with demo members, posts and discussions, or with bulk data for benchmarks.
+
+``manage.py seed_demo`` creates the demo content in ``portal/demo_content.py``
+through the models' ``save()`` (so Markdown is rendered) and the comments
+services (so comment counts are right). ``--posts N`` adds N generated posts
+with ``--comments-per-post`` approved comments each, inserted in bulk.
+Both modes are idempotent: rows are keyed on usernames and slugs, and a second
+run creates nothing.
+"""
+
+import time
+from contextlib import contextmanager
+from datetime import timedelta
+from itertools import batched
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from taggit.models import Tag
+
+from blog.models import Category, Post, TaggedPost
+from comments.models import Comment
+from comments.services import comments_moderate, refresh_comment_counts
+from portal import demo_content as demo
+from portal.markup import render_markdown
+
+EDITORS_GROUP = "Editors"
+BENCHMARK_SLUG_PREFIX = "benchmark-post-"
+BENCHMARK_SPAN = timedelta(days=730)
+POSTS_PER_BATCH = 1000
+
+
+@contextmanager
+def given_timestamps(model, *field_names):
+    """Let saves and bulk inserts keep the dates we give to ``auto_now``/``auto_now_add`` fields.
+
+    Demo comments are dated hours after their post, not at the moment the
+    command runs. Only for this command; the flags are restored on exit.
+    """
+    fields = [model._meta.get_field(name) for name in field_names]
+    saved = [(f.auto_now, f.auto_now_add) for f in fields]
+    try:
+        for f in fields:
+            f.auto_now = f.auto_now_add = False
+        yield
+    finally:
+        for f, (auto_now, auto_now_add) in zip(fields, saved, strict=True):
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+class ProgressBar:
+    """A one-line progress bar, redrawn in place on ``stream`` (the command's stderr)."""
+
+    def __init__(self, stream, *, total, label, width=30, enabled=True):
+        self.stream, self.total, self.label, self.width = stream, total, label, width
+        self.enabled = enabled and total > 0
+        self.done = 0
+        self.started = time.monotonic()
+
+    def update(self, n):
+        self.done += n
+        if not self.enabled:
+            return
+        filled = self.width * self.done // self.total
+        bar = "#" * filled + "-" * (self.width - filled)
+        elapsed = time.monotonic() - self.started
+        line = f"\r{self.label} [{bar}] {self.done}/{self.total} {100 * self.done // self.total:3d}% {elapsed:5.1f}s"
+        self.stream.write(line, style_func=str, ending="")
+        self.stream.flush()
+
+    def close(self):
+        if self.enabled:
+            self.stream.write("", style_func=str)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create demo members, posts and comments (idempotent: a second run creates nothing). "
+        "With --posts N, also add N generated posts with --comments-per-post approved comments "
+        "each, inserted in bulk for benchmarks. Use -v 0 to hide the progress bar and summary."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--posts",
+            type=int,
+            default=0,
+            metavar="N",
+            help='Also create N benchmark posts ("Benchmark post 1" … "Benchmark post N"); '
+            "ones that already exist are skipped.",
+        )
+        parser.add_argument(
+            "--comments-per-post",
+            type=int,
+            default=5,
+            metavar="M",
+            help="Approved comments on each new benchmark post (default: 5).",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG off. The demo accounts have published passwords; "
+            "never use this on a public site.",
+        )
+
+    def handle(self, *args, posts, comments_per_post, force, verbosity, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "seed_demo creates accounts with published passwords, so it only runs with DEBUG on. "
+                "Pass --force to run it anyway on a private, non-public database."
+            )
+        if posts < 0 or comments_per_post < 0:
+            raise CommandError("--posts and --comments-per-post must be zero or more.")
+        self.verbosity = verbosity
+
+        with transaction.atomic():
+            users, created_users = self.seed_members()
+            created_posts, created_comments = self.seed_posts(users)
+        self.log(
+            f"Demo content: {created_users} members, {created_posts} posts and "
+            f"{created_comments} comments created "
+            f"({Post.objects.count()} posts and {Comment.objects.count()} comments in all)."
+        )
+
+        if posts:
+            started = time.monotonic()
+            authors = [users[m.username] for m in demo.MEMBERS if not m.is_superuser]
+            new_posts = self.seed_benchmark(count=posts, comments_per_post=comments_per_post, authors=authors)
+            self.log(
+                f"Benchmark: {new_posts} posts with {new_posts * comments_per_post} comments created "
+                f"in {time.monotonic() - started:.1f}s ({posts - new_posts} already existed)."
+            )
+
+        self.print_credentials(created_usernames=self.created_usernames)
+
+    def log(self, message):
+        if self.verbosity >= 1:
+            self.stdout.write(message)
+
+    # --- Members -------------------------------------------------------------
+
+    def seed_members(self):
+        """Create the demo accounts; existing accounts keep their passwords and profiles."""
+        User = get_user_model()
+        editors = Group.objects.get(name=EDITORS_GROUP)
+        hashes = {}  # one (slow) hash per distinct demo password, not one per account
+        users, self.created_usernames = {}, set()
+        for member in demo.MEMBERS:
+            user, created = User.objects.get_or_create(
+                username=member.username,
+                defaults={
+                    "email": member.email,
+                    "display_name": member.display_name,
+                    "first_name": member.first_name,
+                    "last_name": member.last_name,
+                    "bio": member.bio,
+                    "website": member.website,
+                    "is_staff": member.is_staff,
+                    "is_superuser": member.is_superuser,
+                },
+            )
+            if created:
+                password = demo_password(member.username)
+                if password not in hashes:
+                    hashes[password] = make_password(password)
+                user.password = hashes[password]
+                user.save(update_fields=["password"])
+                self.created_usernames.add(user.username)
+            if member.editor:
+                user.groups.add(editors)
+            if user.email:
+                # Verified and primary, so the member can sign in at once despite
+                # ACCOUNT_EMAIL_VERIFICATION = "mandatory".
+                EmailAddress.objects.update_or_create(
+                    user=user, email=user.email, defaults={"verified": True, "primary": True}
+                )
+            users[user.username] = user
+        return users, len(self.created_usernames)
+
+    # --- Demo posts and discussions -----------------------------------------
+
+    def seed_posts(self, users):
+        """Create the demo posts that don't exist yet (by slug), each with its discussion."""
+        categories = {
+            c.slug: c for c in Category.objects.filter(slug__in=[demo.INDIVIDUAL, demo.ORGANIZATIONAL])
+        }
+        if len(categories) != 2:
+            raise CommandError("The default categories are missing; run migrate first.")
+        now = timezone.now().replace(second=0, microsecond=0)
+        created_posts = created_comments = 0
+        for spec in demo.POSTS:
+            publish_at = (now - timedelta(days=spec.days_ago)).replace(hour=9 + len(spec.slug) % 8, minute=15)
+            with given_timestamps(Post, "created"):
+                post, created = Post.objects.get_or_create(
+                    slug=spec.slug,
+                    defaults={
+                        "title": spec.title,
+                        "author": users[spec.author],
+                        "excerpt": spec.excerpt,
+                        "body": spec.body,
+                        "status": spec.status,
+                        "publish_at": publish_at,
+                        "created": min(publish_at, now),
+                    },
+                )
+            if not created:
+                continue
+            created_posts += 1
+            post.categories.set([categories[slug] for slug in spec.categories])
+            post.tags.set(list(spec.tags))
+            created_comments += self.seed_discussion(post, spec.comments, users=users, now=now)
+        return created_posts, created_comments
+
+    def seed_discussion(self, post, specs, *, users, now):
+        """Save each comment as pending (rendering its Markdown), then moderate it as an editor would."""
+        moderator = users[demo.EDITOR_USERNAME]
+        by_status = {}
+        with given_timestamps(Comment, "created"):
+            for spec in specs:
+                author = users[spec.author] if spec.author else None
+                comment = Comment.objects.create(
+                    post=post,
+                    author=author,
+                    author_name=author.public_name if author else spec.guest_name,
+                    author_url=author.website if author else spec.guest_url,
+                    author_email=author.email if author else spec.guest_email,
+                    body=spec.body,
+                    status=Comment.Status.PENDING,
+                    created=min(post.publish_at + timedelta(hours=spec.hours_after), now),
+                )
+                by_status.setdefault(spec.status, []).append(comment.pk)
+        for status, pks in by_status.items():
+            if status != Comment.Status.PENDING:
+                comments_moderate(
+                    comments=Comment.objects.filter(pk__in=pks), status=status, moderator=moderator
+                )
+        refresh_comment_counts(post_ids=[post.pk])
+        return len(specs)
+
+    # --- Bulk mode ----------------------------------------------------------
+
+    def seed_benchmark(self, *, count, comments_per_post, authors):
+        """Insert benchmark posts 1..count that don't exist yet, with approved comments, in bulk.
+
+        ``Post.save()`` and ``Comment.save()`` are bypassed, so slugs and HTML are set
+        here from a few templates rendered once.
+        """
+        existing = set(
+            Post.objects.filter(slug__startswith=BENCHMARK_SLUG_PREFIX).values_list("slug", flat=True)
+        )
+        numbers = [n for n in range(1, count + 1) if f"{BENCHMARK_SLUG_PREFIX}{n}" not in existing]
+        if not numbers:
+            return 0
+
+        categories = list(
+            Category.objects.filter(slug__in=[demo.INDIVIDUAL, demo.ORGANIZATIONAL]).order_by("slug")
+        )
+        tags = [self.get_tag(name) for name in demo.TAG_NAMES]
+        bodies = [(body, render_markdown(body)) for body in demo.BENCHMARK_BODIES]
+        excerpt_html = render_markdown(demo.BENCHMARK_EXCERPT)
+        comment_bodies = [(body, render_markdown(body, comment=True)) for body in demo.BENCHMARK_COMMENTS]
+        category_link = Post.categories.through
+        now = timezone.now()
+
+        progress = ProgressBar(
+            self.stderr, total=len(numbers), label="Benchmark posts", enabled=self.verbosity >= 1
+        )
+        for batch in batched(numbers, POSTS_PER_BATCH):
+            with (
+                transaction.atomic(),
+                given_timestamps(Post, "created", "updated"),
+                given_timestamps(Comment, "created"),
+            ):
+                posts = []
+                for n in batch:
+                    body, body_html = bodies[n % len(bodies)]
+                    publish_at = now - BENCHMARK_SPAN * n / count
+                    posts.append(
+                        Post(
+                            title=f"Benchmark post {n}",
+                            slug=f"{BENCHMARK_SLUG_PREFIX}{n}",
+                            author=authors[n % len(authors)],
+                            excerpt=demo.BENCHMARK_EXCERPT,
+                            excerpt_html=excerpt_html,
+                            body=body,
+                            body_html=body_html,
+                            status=Post.Status.PUBLISHED,
+                            publish_at=publish_at,
+                            created=publish_at,
+                            updated=publish_at,
+                        )
+                    )
+                Post.objects.bulk_create(posts, batch_size=500)
+
+                category_link.objects.bulk_create(
+                    [
+                        category_link(post_id=post.pk, category_id=category.pk)
+                        for n, post in zip(batch, posts, strict=True)
+                        # Every third post is in both categories, the rest alternate.
+                        for category in (categories if n % 3 == 0 else [categories[n % 2]])
+                    ],
+                    batch_size=1000,
+                )
+                TaggedPost.objects.bulk_create(
+                    [
+                        TaggedPost(content_object_id=post.pk, tag_id=tag.pk)
+                        for n, post in zip(batch, posts, strict=True)
+                        for tag in (tags[n % len(tags)], tags[(n + 3) % len(tags)])  # two different tags
+                    ],
+                    batch_size=1000,
+                )
+                comments = []
+                for n, post in zip(batch, posts, strict=True):
+                    gap = (now - post.publish_at) / (comments_per_post + 1)
+                    for i in range(comments_per_post):
+                        author = authors[(n + i + 1) % len(authors)]
+                        body, body_html = comment_bodies[(n + i) % len(comment_bodies)]
+                        comments.append(
+                            Comment(
+                                post_id=post.pk,
+                                author=author,
+                                author_name=author.public_name,
+                                author_url=author.website,
+                                author_email=author.email,
+                                body=body,
+                                body_html=body_html,
+                                status=Comment.Status.APPROVED,
+                                created=post.publish_at + gap * (i + 1),
+                            )
+                        )
+                Comment.objects.bulk_create(comments, batch_size=1000)
+                refresh_comment_counts(post_ids=[post.pk for post in posts])
+            progress.update(len(batch))
+        progress.close()
+        return len(numbers)
+
+    @staticmethod
+    def get_tag(name):
+        # TAGGIT_CASE_INSENSITIVE: reuse "Networks" if it exists as such.
+        tag = Tag.objects.filter(name__iexact=name).first()
+        return tag or Tag.objects.create(name=name)
+
+    # --- Output -------------------------------------------------------------
+
+    def print_credentials(self, *, created_usernames):
+        if self.verbosity < 1:
+            return
+        roles = {demo.ADMIN_USERNAME: "superuser", demo.EDITOR_USERNAME: "staff, Editors group"}
+        self.stdout.write("")
+        self.stdout.write(f"Sign in at {demo.DEMO_URL}{reverse('account_login')}", self.style.SUCCESS)
+        for member in demo.MEMBERS:
+            role = roles.get(member.username, "member")
+            self.stdout.write(f"  {member.username:<8} / {demo_password(member.username):<18} {role}")
+        kept = [m.username for m in demo.MEMBERS if m.username not in created_usernames]
+        if kept:
+            self.stdout.write(
+                "Passwords are set only when an account is created; these accounts already existed "
+                f"and kept theirs: {', '.join(kept)}."
+            )
+        self.stdout.write(
+            self.style.WARNING("These passwords are public. Never run seed_demo on a public site.")
+        )
+
+
+def demo_password(username):
+    return {
+        demo.ADMIN_USERNAME: demo.ADMIN_PASSWORD,
+        demo.EDITOR_USERNAME: demo.EDITOR_PASSWORD,
+    }.get(username, demo.MEMBER_PASSWORD)

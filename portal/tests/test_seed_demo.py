@@ -1,0 +1,192 @@
+import re
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from taggit.models import Tag
+
+from accounts.models import User
+from blog.models import Category, Post, TaggedPost
+from comments.models import Comment
+from portal.demo_content import FLAGSHIP_SLUG
+
+pytestmark = pytest.mark.django_db
+
+CREDENTIAL_LINE = re.compile(r"^\s+(?P<username>\S+)\s+/\s+(?P<password>\S+)\s+(?P<role>.+)$", re.MULTILINE)
+
+
+def seed(**options):
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", force=True, stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+def snapshot():
+    """Every count a second run must leave alone."""
+    return {
+        "users": User.objects.count(),
+        "email addresses": EmailAddress.objects.count(),
+        "posts": Post.objects.count(),
+        "comments": Comment.objects.count(),
+        "comments by status": dict(
+            Comment.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
+        ),
+        "tags": Tag.objects.count(),
+        "tagged posts": TaggedPost.objects.count(),
+        "post categories": Post.categories.through.objects.count(),
+        "comment counts": Post.objects.aggregate(total=Sum("comment_count"))["total"],
+    }
+
+
+def assert_comment_counts_match():
+    """Post.comment_count is the number of approved comments, on every post."""
+    rows = Post.objects.annotate(
+        approved=Count("comments", filter=Q(comments__status=Comment.Status.APPROVED))
+    ).values_list("slug", "comment_count", "approved")
+    assert [row for row in rows if row[1] != row[2]] == []
+
+
+def test_refuses_to_run_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not User.objects.exists()
+
+
+def test_running_twice_creates_nothing_new():
+    seed()
+    first = snapshot()
+    output, _ = seed()
+    assert snapshot() == first
+    assert "0 members, 0 posts and 0 comments created" in output
+
+
+def test_demo_content_covers_every_status_category_and_state():
+    seed(verbosity=0)
+
+    assert set(Comment.objects.values_list("status", flat=True)) == set(Comment.Status.values)
+    for slug in ("individual-learning", "organizational-learning"):
+        assert Category.objects.get(slug=slug).posts.count() >= 3
+    in_both = Post.objects.annotate(n=Count("categories")).filter(n=2)
+    assert in_both.exists()
+
+    assert Post.objects.filter(status=Post.Status.DRAFT).count() == 1
+    scheduled = [post for post in Post.objects.all() if post.is_scheduled]
+    assert len(scheduled) == 1
+    assert scheduled[0] not in Post.objects.published()
+    assert Post.objects.published().count() >= 12
+
+    publish_dates = sorted(Post.objects.published().values_list("publish_at", flat=True))
+    assert (publish_dates[-1] - publish_dates[0]).days >= 150
+    assert Tag.objects.filter(name__in=["web 2.0", "communities of practice", "networks"]).count() == 3
+    assert not Post.objects.filter(body_html="").exists()
+    assert not Comment.objects.filter(body_html="").exists()
+
+
+def test_flagship_post_has_its_discussion():
+    seed(verbosity=0)
+    post = Post.objects.get(slug=FLAGSHIP_SLUG)
+
+    approved = post.comments.approved()
+    assert approved.count() >= 3
+    assert post.comment_count == approved.count()
+    assert_comment_counts_match()
+    for tag in ("<h2>", "<ol>", "<blockquote>", '<a href="https://en.wikipedia.org/'):
+        assert tag in post.body_html
+
+    german = approved.get(author__username="jonas")
+    assert "„Verbinder“" in german.body_html
+    assert "—" in german.body_html
+    assert "Schichtführer" in german.body_html
+    spanish = approved.get(author__username="lucia")
+    assert "¿y esto qué nos enseña a todos?" in spanish.body_html
+    multi_paragraph = approved.get(author__username="priya")
+    assert multi_paragraph.body_html.count("<p>") >= 4
+    assert "<blockquote>" in multi_paragraph.body_html
+
+
+def test_guest_comment_is_kept_as_imported():
+    seed(verbosity=0)
+    guest = Comment.objects.approved().get(author__isnull=True)
+    assert guest.author_name == "Frank Delacroix"
+    assert guest.author_url.startswith("https://")
+    assert guest.created > guest.post.publish_at
+
+
+def test_moderated_comments_record_the_moderator():
+    seed(verbosity=0)
+    moderated = Comment.objects.exclude(status=Comment.Status.PENDING)
+    assert not moderated.filter(moderated_by__isnull=True).exists()
+    assert not Comment.objects.pending().filter(moderated_by__isnull=False).exists()
+
+
+def test_printed_credentials_sign_in(client):
+    output, _ = seed()
+    assert "http://127.0.0.1:8000/accounts/login/" in output
+    credentials = {m["username"]: m["password"] for m in CREDENTIAL_LINE.finditer(output)}
+    assert {"admin", "editor"} <= credentials.keys()
+    assert len(credentials) >= 7
+
+    for username, password in credentials.items():
+        user = User.objects.get(username=username)
+        assert EmailAddress.objects.filter(user=user, email=user.email, verified=True, primary=True).exists()
+        assert client.login(username=username, password=password), username
+        client.logout()
+
+    # Through allauth's own form, where an unverified address would be stopped.
+    response = client.post(reverse("account_login"), {"login": "editor", "password": credentials["editor"]})
+    assert response.status_code == 302
+    assert response.url == reverse("blog:home")
+
+    admin, editor = User.objects.get(username="admin"), User.objects.get(username="editor")
+    assert admin.is_superuser and admin.is_staff
+    assert editor.is_staff and not editor.is_superuser
+    assert editor.groups.filter(name="Editors").exists()
+    assert editor.has_perm("comments.change_comment")
+
+
+def test_existing_account_keeps_its_password():
+    User.objects.create_user("admin", "admin@example.org", "my own password")
+    output, _ = seed()
+    assert User.objects.get(username="admin").check_password("my own password")
+    assert "already existed and kept theirs: admin." in output
+
+
+def test_bulk_mode_creates_posts_with_approved_comments():
+    seed(verbosity=0)
+    demo_posts = Post.objects.count()
+    output, errors = seed(posts=30, comments_per_post=3)
+
+    benchmark = Post.objects.filter(slug__startswith="benchmark-post-")
+    assert benchmark.count() == 30
+    assert Post.objects.count() == demo_posts + 30
+    assert set(benchmark.values_list("comment_count", flat=True)) == {3}
+    assert Comment.objects.filter(post__in=benchmark).count() == 90
+    assert Comment.objects.approved().filter(post__in=benchmark).count() == 90
+    assert_comment_counts_match()
+
+    post = Post.objects.get(slug="benchmark-post-7")
+    assert post.title == "Benchmark post 7"
+    assert post.is_published
+    assert "<h2>" in post.body_html
+    assert post.excerpt_html.startswith("<p>")
+    assert post.categories.exists()
+    assert post.tags.count() == 2
+    assert all(c.body_html and c.created > post.publish_at for c in post.comments.all())
+    assert "30 posts with 90 comments created" in output
+    assert "30/30" in errors  # the progress bar
+
+
+def test_bulk_mode_is_idempotent_and_only_adds_missing_posts():
+    seed(posts=30, comments_per_post=3, verbosity=0)
+    first = snapshot()
+    seed(posts=30, comments_per_post=3, verbosity=0)
+    assert snapshot() == first
+
+    seed(posts=35, comments_per_post=3, verbosity=0)
+    assert Post.objects.filter(slug__startswith="benchmark-post-").count() == 35
+    assert Comment.objects.filter(post__slug__startswith="benchmark-post-").count() == 105
+    assert_comment_counts_match()
