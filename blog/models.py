@@ -56,7 +56,9 @@ class TaggedPost(TaggedItemBase):
         verbose_name = _("post tag")
         verbose_name_plural = _("post tags")
         constraints = [
-            models.UniqueConstraint(fields=["content_object", "tag"], name="blog_taggedpost_unique_tag_per_post")
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="blog_taggedpost_unique_tag_per_post"
+            )
         ]
 
 

@@ -91,7 +91,11 @@ class PostDetailView(DetailView):
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
         local = timezone.localtime(self.object.publish_at)
-        if (local.year, local.month, local.day) != (self.kwargs["year"], self.kwargs["month"], self.kwargs["day"]):
+        if (local.year, local.month, local.day) != (
+            self.kwargs["year"],
+            self.kwargs["month"],
+            self.kwargs["day"],
+        ):
             # A post moved to another date keeps working at its old address.
             return redirect(self.object, permanent=True)
         return self.render_to_response(self.get_context_data(object=self.object))
@@ -101,14 +105,18 @@ class PostDetailView(DetailView):
         post = self.object
         published = Post.objects.published()
         context["previous_post"] = (
-            published.filter(Q(publish_at__lt=post.publish_at) | Q(publish_at=post.publish_at, pk__lt=post.pk))
+            published.filter(
+                Q(publish_at__lt=post.publish_at) | Q(publish_at=post.publish_at, pk__lt=post.pk)
+            )
             .exclude(pk=post.pk)
             .order_by("-publish_at", "-pk")
             .only("title", "slug", "publish_at")
             .first()
         )
         context["next_post"] = (
-            published.filter(Q(publish_at__gt=post.publish_at) | Q(publish_at=post.publish_at, pk__gt=post.pk))
+            published.filter(
+                Q(publish_at__gt=post.publish_at) | Q(publish_at=post.publish_at, pk__gt=post.pk)
+            )
             .exclude(pk=post.pk)
             .order_by("publish_at", "pk")
             .only("title", "slug", "publish_at")

@@ -101,4 +101,3 @@ class Comment(models.Model):
     @property
     def is_pending(self):
         return self.status == self.Status.PENDING
-

@@ -25,7 +25,8 @@ def post_comment(request, post_id):
         messages.success(request, _("Thanks, your comment is published."))
     else:
         messages.info(
-            request, _("Thanks! Your comment is awaiting moderation and will appear once an editor approves it.")
+            request,
+            _("Thanks! Your comment is awaiting moderation and will appear once an editor approves it."),
         )
     return redirect(comment.get_absolute_url())
 

@@ -2,7 +2,19 @@
 
 from html.parser import HTMLParser
 
-SCRIPT_ELEMENTS = {"script", "iframe", "object", "embed", "svg", "math", "form", "style", "link", "meta", "base"}
+SCRIPT_ELEMENTS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "form",
+    "style",
+    "link",
+    "meta",
+    "base",
+}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "background", "poster", "srcset"}
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 

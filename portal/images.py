@@ -52,9 +52,7 @@ def open_verified_image(upload, *, max_pixels):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(upload)
             if image.format not in ALLOWED_FORMATS:
-                raise ValidationError(
-                    _("Upload a JPEG, PNG, WebP or GIF image."), code="invalid_format"
-                )
+                raise ValidationError(_("Upload a JPEG, PNG, WebP or GIF image."), code="invalid_format")
             width, height = image.size
             if width * height > max_pixels:
                 raise ValidationError(
@@ -82,9 +80,7 @@ def reencode(upload, *, max_size, max_pixels):
     image = open_verified_image(upload, max_pixels=max_pixels)
     image = ImageOps.exif_transpose(image)
     image.thumbnail((max_size, max_size))
-    has_alpha = image.mode in ("RGBA", "LA", "P") and (
-        image.mode != "P" or "transparency" in image.info
-    )
+    has_alpha = image.mode in ("RGBA", "LA", "P") and (image.mode != "P" or "transparency" in image.info)
     output = io.BytesIO()
     if has_alpha:
         image.convert("RGBA").save(output, format="PNG", optimize=True)

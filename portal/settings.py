@@ -140,6 +140,7 @@ LOGIN_REDIRECT_URL = "blog:home"
 LOGOUT_REDIRECT_URL = "blog:home"
 
 # django-allauth (65.x setting names)
+PORTAL_NAME = os.environ.get("PORTAL_NAME", "Learning Together")
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -147,7 +148,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Learning portal] "
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
 LANGUAGE_CODE = "en-us"
@@ -187,7 +189,7 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "timeout": 10,
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Learning portal <portal@localhost>")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{PORTAL_NAME} <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -208,7 +210,6 @@ LOGGING = {
 }
 
 # --- The portal's own settings ---------------------------------------------
-PORTAL_NAME = os.environ.get("PORTAL_NAME", "Learning Together")
 PORTAL_TAGLINE = os.environ.get(
     "PORTAL_TAGLINE", _("Individual and organizational learning, discussed in the open")
 )
@@ -219,9 +220,7 @@ PORTAL_LICENSE = {
         "Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International License",
     ),
     "short_name": os.environ.get("PORTAL_LICENSE_SHORT_NAME", "CC BY-NC-SA 4.0"),
-    "url": os.environ.get(
-        "PORTAL_LICENSE_URL", "https://creativecommons.org/licenses/by-nc-sa/4.0/"
-    ),
+    "url": os.environ.get("PORTAL_LICENSE_URL", "https://creativecommons.org/licenses/by-nc-sa/4.0/"),
 }
 POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
 RELATED_POSTS_COUNT = 5

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.contrib import auth
 from django.core import mail
 from django.test import Client
@@ -50,7 +51,8 @@ def test_sign_up_confirm_email_then_sign_out_and_back_in(client):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["grace@example.org"]
-    assert message.subject.startswith("[Learning portal] ")
+    assert message.subject.startswith(f"[{settings.PORTAL_NAME}] ")
+    assert f"Hello from {settings.PORTAL_NAME}!" in message.body
     path = confirmation_path(message)
 
     # Opening the link does not confirm by itself (ACCOUNT_CONFIRM_EMAIL_ON_GET=False)...

@@ -9,83 +9,187 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, unique=True, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Post',
+            name="Post",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(blank=True, help_text="The last part of the post's address. Left empty, it is made from the title.", max_length=200, unique=True, verbose_name='slug')),
-                ('excerpt', models.TextField(blank=True, help_text='A short summary shown in lists, in Markdown.', verbose_name='excerpt')),
-                ('excerpt_html', models.TextField(blank=True, editable=False)),
-                ('body', models.TextField(help_text='The post itself, in Markdown.', verbose_name='body')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('cover', models.ImageField(blank=True, upload_to='covers/%Y/%m/', validators=[portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)], verbose_name='cover image')),
-                ('cover_thumbnail', models.ImageField(blank=True, editable=False, upload_to='covers/thumbnails/%Y/%m/')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20, verbose_name='status')),
-                ('publish_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, help_text='A date in the future schedules the post: it stays hidden until then.', verbose_name='publish date')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('comments_open', models.BooleanField(default=True, verbose_name='comments open')),
-                ('comment_count', models.PositiveIntegerField(default=0, editable=False, help_text="Kept up to date by the comments app, like WordPress's comment_count.", verbose_name='approved comments')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='posts', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('categories', models.ManyToManyField(related_name='posts', to='blog.category', verbose_name='categories')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "slug",
+                    models.SlugField(
+                        blank=True,
+                        help_text="The last part of the post's address. Left empty, it is made from the title.",
+                        max_length=200,
+                        unique=True,
+                        verbose_name="slug",
+                    ),
+                ),
+                (
+                    "excerpt",
+                    models.TextField(
+                        blank=True,
+                        help_text="A short summary shown in lists, in Markdown.",
+                        verbose_name="excerpt",
+                    ),
+                ),
+                ("excerpt_html", models.TextField(blank=True, editable=False)),
+                ("body", models.TextField(help_text="The post itself, in Markdown.", verbose_name="body")),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "cover",
+                    models.ImageField(
+                        blank=True,
+                        upload_to="covers/%Y/%m/",
+                        validators=[
+                            portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)
+                        ],
+                        verbose_name="cover image",
+                    ),
+                ),
+                (
+                    "cover_thumbnail",
+                    models.ImageField(blank=True, editable=False, upload_to="covers/thumbnails/%Y/%m/"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "publish_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        help_text="A date in the future schedules the post: it stays hidden until then.",
+                        verbose_name="publish date",
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("comments_open", models.BooleanField(default=True, verbose_name="comments open")),
+                (
+                    "comment_count",
+                    models.PositiveIntegerField(
+                        default=0,
+                        editable=False,
+                        help_text="Kept up to date by the comments app, like WordPress's comment_count.",
+                        verbose_name="approved comments",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="posts",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        related_name="posts", to="blog.category", verbose_name="categories"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'post',
-                'verbose_name_plural': 'posts',
-                'ordering': ['-publish_at', '-id'],
+                "verbose_name": "post",
+                "verbose_name_plural": "posts",
+                "ordering": ["-publish_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TaggedPost',
+            name="TaggedPost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_items', to='blog.post')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_items', to='taggit.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tagged_items",
+                        to="blog.post",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(app_label)s_%(class)s_items",
+                        to="taggit.tag",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'post tag',
-                'verbose_name_plural': 'post tags',
+                "verbose_name": "post tag",
+                "verbose_name_plural": "post tags",
             },
         ),
         migrations.AddField(
-            model_name='post',
-            name='tags',
-            field=taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='blog.TaggedPost', to='taggit.Tag', verbose_name='tags'),
+            model_name="post",
+            name="tags",
+            field=taggit.managers.TaggableManager(
+                blank=True,
+                help_text="A comma-separated list of tags.",
+                through="blog.TaggedPost",
+                to="taggit.Tag",
+                verbose_name="tags",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taggedpost',
-            constraint=models.UniqueConstraint(fields=('content_object', 'tag'), name='blog_taggedpost_unique_tag_per_post'),
+            model_name="taggedpost",
+            constraint=models.UniqueConstraint(
+                fields=("content_object", "tag"), name="blog_taggedpost_unique_tag_per_post"
+            ),
         ),
         migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['status', '-publish_at'], name='blog_post_status_publish'),
+            model_name="post",
+            index=models.Index(fields=["status", "-publish_at"], name="blog_post_status_publish"),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='blog_post_status_valid'),
+            model_name="post",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "published"])), name="blog_post_status_valid"
+            ),
         ),
     ]

@@ -9,7 +9,5 @@ register = template.Library()
 def member_posts(context, member, limit=10):
     """A member's latest posts the reader may see, for their profile (one query)."""
     request = context["request"]
-    posts = list(
-        Post.objects.visible_to(request.user).published().filter(author=member)[:limit]
-    )
+    posts = list(Post.objects.visible_to(request.user).published().filter(author=member)[:limit])
     return {"member": member, "posts": posts}

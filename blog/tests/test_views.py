@@ -101,7 +101,9 @@ def test_post_page_shows_approved_comments_oldest_first_with_permalinks(client):
     post = PostFactory()
     now = timezone.now()
     spanish = CommentFactory(
-        post=post, author_name="eraser", body="Pienso que se debería orientar…\n\nSegundo párrafo “citado” — sí."
+        post=post,
+        author_name="eraser",
+        body="Pienso que se debería orientar…\n\nSegundo párrafo “citado” — sí.",
     )
     english = CommentFactory(post=post, body="I see it as a progression.")
     CommentFactory(post=post, body="Held for review", status=Comment.Status.PENDING)
@@ -132,7 +134,9 @@ def test_post_page_links_previous_and_next_posts_by_publish_date(client):
     first = PostFactory(title="First of three", publish_at=now - timedelta(days=3))
     middle = PostFactory(title="Middle of three", publish_at=now - timedelta(days=2))
     last = PostFactory(title="Last of three", publish_at=now - timedelta(days=1))
-    PostFactory(title="Unpublished neighbour", status=Post.Status.DRAFT, publish_at=now - timedelta(days=2, hours=12))
+    PostFactory(
+        title="Unpublished neighbour", status=Post.Status.DRAFT, publish_at=now - timedelta(days=2, hours=12)
+    )
     page = client.get(middle.get_absolute_url()).content.decode()
     assert f'href="{first.get_absolute_url()}" rel="prev"' in page
     assert f'href="{last.get_absolute_url()}" rel="next"' in page

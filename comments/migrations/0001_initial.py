@@ -6,37 +6,95 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('blog', '0001_initial'),
+        ("blog", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('author_name', models.CharField(max_length=100, verbose_name='author name')),
-                ('author_url', models.URLField(blank=True, max_length=300, verbose_name='author website')),
-                ('author_email', models.EmailField(blank=True, max_length=254, verbose_name='author email')),
-                ('body', models.TextField(max_length=10000, verbose_name='comment')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='created')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('spam', 'Spam')], db_index=True, default='pending', max_length=20, verbose_name='status')),
-                ('moderated_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='moderated at')),
-                ('author', models.ForeignKey(blank=True, help_text='Empty for comments by guests, for example imported from WordPress.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='comments', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('moderated_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='moderated by')),
-                ('post', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='blog.post', verbose_name='post')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("author_name", models.CharField(max_length=100, verbose_name="author name")),
+                ("author_url", models.URLField(blank=True, max_length=300, verbose_name="author website")),
+                ("author_email", models.EmailField(blank=True, max_length=254, verbose_name="author email")),
+                ("body", models.TextField(max_length=10000, verbose_name="comment")),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="created")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("spam", "Spam"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "moderated_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="moderated at"),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty for comments by guests, for example imported from WordPress.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="comments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="author",
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="moderated by",
+                    ),
+                ),
+                (
+                    "post",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="blog.post",
+                        verbose_name="post",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'comment',
-                'verbose_name_plural': 'comments',
-                'ordering': ['created', 'id'],
-                'indexes': [models.Index(fields=['post', 'status', 'created'], name='comments_post_status_created')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'approved', 'rejected', 'spam'])), name='comments_comment_status_valid')],
+                "verbose_name": "comment",
+                "verbose_name_plural": "comments",
+                "ordering": ["created", "id"],
+                "indexes": [
+                    models.Index(fields=["post", "status", "created"], name="comments_post_status_created")
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["pending", "approved", "rejected", "spam"])),
+                        name="comments_comment_status_valid",
+                    )
+                ],
             },
         ),
     ]

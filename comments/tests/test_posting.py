@@ -127,7 +127,9 @@ def test_a_forged_post_without_csrf_token_is_refused():
 def test_comments_on_drafts_are_404_and_closed_posts_refuse_comments(client):
     client.force_login(UserFactory())
     draft = PostFactory(status=Post.Status.DRAFT)
-    assert client.post(reverse("comments:post", kwargs={"post_id": draft.pk}), {"body": "x"}).status_code == 404
+    assert (
+        client.post(reverse("comments:post", kwargs={"post_id": draft.pk}), {"body": "x"}).status_code == 404
+    )
     closed = PostFactory(comments_open=False)
     page = post_comment(client, closed, "Too late").content.decode()
     assert "Comments are closed on this post." in page
