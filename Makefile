@@ -34,7 +34,6 @@ $(PY):
 	  exit 1; }; \
 	echo "Using $$python ($$($$python --version))"; \
 	"$$python" -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(PY) requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
