@@ -1,0 +1,128 @@
+"""The discussion rules applied to a comment when it is submitted or edited.
+
+Each rule is a setting editors change in the admin (``DiscussionSettings``).
+The verdict says what happens to the comment and, when it is held, why, in
+words the member can act on.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .models import Comment, HoldReason
+
+# Characters that change how text is displayed without being seen: bidi
+# embeddings, overrides and isolates, zero-width spaces, word joiner, BOM.
+INVISIBLE_CHARACTERS = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# C0/C1 control characters other than tab and newline.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+LINK = re.compile(r"(?i)(?:\bhttps?://|\bwww\.|\bmailto:)[^\s<>()\[\]]*")
+
+
+def clean_body(text):
+    """Normalise a submitted comment: newlines, no control characters, nothing invisible.
+
+    Bidi overrides and zero-width characters are removed so they cannot
+    disguise a link or reorder the page around the comment. Joiners used by
+    emoji and many scripts (U+200C, U+200D) are kept.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = CONTROL_CHARACTERS.sub("", text)
+    return INVISIBLE_CHARACTERS.sub("", text)
+
+
+def count_links(text):
+    return len(LINK.findall(text))
+
+
+def _normalised(text):
+    return INVISIBLE_CHARACTERS.sub("", unicodedata.normalize("NFKC", text)).casefold()
+
+
+def find_listed(text, entries):
+    """The first entry of ``entries`` that ``text`` contains (whole words for plain words)."""
+    haystack = _normalised(text)
+    for entry in entries:
+        needle = _normalised(entry)
+        if not needle:
+            continue
+        if re.fullmatch(r"\w+", needle):
+            if re.search(rf"(?<!\w){re.escape(needle)}(?!\w)", haystack):
+                return entry
+        elif needle in haystack:
+            return entry
+    return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    hold_reason: str = ""
+    detail: str = ""
+
+    @property
+    def held(self):
+        return self.status != Comment.Status.APPROVED
+
+
+def evaluate(*, author, text, rules, check_first_comment=True):
+    """Decide the status of a comment by ``author`` with ``text`` under ``rules``."""
+    if author.has_perm("comments.change_comment"):
+        return Verdict(Comment.Status.APPROVED)
+    searchable = f"{text}\n{author.email}\n{author.website}"
+    if listed := find_listed(searchable, rules.disallowed_list):
+        return Verdict(Comment.Status.SPAM, HoldReason.DISALLOWED_WORD, listed)
+    if (links := count_links(text)) > rules.max_links:
+        return Verdict(Comment.Status.PENDING, HoldReason.TOO_MANY_LINKS, str(links))
+    if listed := find_listed(searchable, rules.moderation_list):
+        return Verdict(Comment.Status.PENDING, HoldReason.MODERATION_WORD, listed)
+    if (
+        check_first_comment
+        and rules.hold_first_comment
+        and not Comment.objects.approved().filter(author=author).exists()
+    ):
+        return Verdict(Comment.Status.PENDING, HoldReason.FIRST_COMMENT)
+    return Verdict(Comment.Status.APPROVED)
+
+
+def hold_explanation(comment, rules):
+    """Why a held comment is held, and what lifts the hold, in plain words for its author."""
+    reason = comment.hold_reason
+    if reason == HoldReason.FIRST_COMMENT:
+        return _(
+            "Your first comment is read by an editor before it appears. Once one of your comments "
+            "is approved, the next ones appear at once."
+        )
+    if reason == HoldReason.TOO_MANY_LINKS:
+        return ngettext(
+            "Comments with more than %(max)d link wait for an editor. It appears once approved; "
+            "with fewer links, comments appear at once.",
+            "Comments with more than %(max)d links wait for an editor. It appears once approved; "
+            "with fewer links, comments appear at once.",
+            rules.max_links,
+        ) % {"max": rules.max_links}
+    if reason in (HoldReason.MODERATION_WORD, HoldReason.DISALLOWED_WORD):
+        return _(
+            "Your comment contains “%(word)s”, which is on the list of words and addresses that an "
+            "editor reviews. It appears once approved."
+        ) % {"word": comment.hold_detail}
+    if reason == HoldReason.FLAGGED:
+        return _("Several members flagged this comment, so it is hidden until an editor reviews it.")
+    if reason == HoldReason.RETURNED:
+        return _("An editor sent this comment back to you: revise it and send it again.")
+    return _("Your comment is awaiting moderation.")
+
+
+def closed_for_comments(post, rules, *, now=None):
+    """True when ``post`` takes no new comments: closed by hand, or older than the site's limit."""
+    if not post.comments_open:
+        return True
+    if rules.close_after_days:
+        now = now or timezone.now()
+        return post.publish_at < now - timedelta(days=rules.close_after_days)
+    return False
