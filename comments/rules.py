@@ -14,11 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.markup import INVISIBLE_CHARACTERS
+
 from .models import Comment, HoldReason
 
-# Characters that change how text is displayed without being seen: bidi
-# embeddings, overrides and isolates, zero-width spaces, word joiner, BOM.
-INVISIBLE_CHARACTERS = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # C0/C1 control characters other than tab and newline.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINK = re.compile(r"(?i)(?:\bhttps?://|\bwww\.|\bmailto:)[^\s<>()\[\]]*")

@@ -4,8 +4,14 @@ The sanitizer's output is the only HTML templates mark ``|safe``. Rendering
 happens once, when a model is saved, and the HTML is stored beside the source.
 """
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
+
+# Characters that change how text is displayed without being seen: bidi
+# embeddings, overrides and isolates, zero-width spaces, word joiner, BOM.
+INVISIBLE_CHARACTERS = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 _POST_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -36,11 +42,19 @@ _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typograph
 )
 
 
+def _without_invisible_characters_in_urls(element, attribute, value):
+    """A URL cannot hide where it leads behind bidi overrides or zero-width characters."""
+    if attribute in ("href", "src"):
+        return INVISIBLE_CHARACTERS.sub("", value)
+    return value
+
+
 def sanitize_html(html, *, comment=False):
     return nh3.clean(
         html,
         tags=_COMMENT_TAGS if comment else _POST_TAGS,
         attributes=_ATTRIBUTES,
+        attribute_filter=_without_invisible_characters_in_urls,
         url_schemes=_URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
