@@ -1,7 +1,12 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from portal.images import reencode
+from portal.markup import render_markdown
 
 
 def avatar_upload_to(user, filename):
@@ -37,3 +42,240 @@ class User(AbstractUser):
 
     def get_absolute_url(self):
         return reverse("accounts:profile", kwargs={"username": self.username})
+
+
+def community_logo_upload_to(community, filename):
+    return f"communities/{community.slug or 'new'}/{filename}"
+
+
+class CommunityQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(visibility=Community.Visibility.PUBLIC)
+
+    def visible_to(self, user):
+        """Communities ``user`` may see: public ones, and private ones they belong to (staff: all)."""
+        if user is not None and user.is_authenticated:
+            if user.is_staff:
+                return self.all()
+            return self.filter(
+                Q(visibility=Community.Visibility.PUBLIC)
+                | Q(pk__in=Membership.objects.active().filter(member=user).values("community"))
+            )
+        return self.public()
+
+
+class Community(models.Model):
+    """An organization, a community of practice or a study group that members belong to."""
+
+    class Kind(models.TextChoices):
+        ORGANIZATION = "organization", _("Organization")
+        PRACTICE = "practice", _("Community of practice")
+        STUDY_GROUP = "study_group", _("Study group")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public: anyone can see it")
+        PRIVATE = "private", _("Private: only members see it")
+
+    class JoinPolicy(models.TextChoices):
+        OPEN = "open", _("Open: anyone can join")
+        REQUEST = "request", _("By request: owners approve")
+        INVITATION = "invitation", _("By invitation only")
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("In Markdown."))
+    description_html = models.TextField(editable=False, blank=True)
+    logo = models.ImageField(_("logo"), upload_to=community_logo_upload_to, blank=True)
+    logo_thumbnail = models.ImageField(upload_to="communities/thumbnails/", blank=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PRACTICE)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    join_policy = models.CharField(
+        _("who can join"), max_length=12, choices=JoinPolicy.choices, default=JoinPolicy.OPEN
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("part of organization"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        limit_choices_to={"kind": "organization"},
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("created by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["organization", "practice", "study_group"]),
+                name="accounts_community_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["public", "private"]), name="accounts_community_visibility_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(join_policy__in=["open", "request", "invitation"]),
+                name="accounts_community_policy_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.description_html = render_markdown(self.description)
+        if self.logo and not self.logo._committed:
+            self.logo.save(
+                self.logo.name,
+                reencode(self.logo, max_size=512, max_pixels=settings.AVATAR_MAX_PIXELS),
+                save=False,
+            )
+            thumbnail = reencode(self.logo, max_size=96, max_pixels=settings.AVATAR_MAX_PIXELS)
+            self.logo_thumbnail.save(thumbnail.name, thumbnail, save=False)
+        elif not self.logo and self.logo_thumbnail:
+            self.logo_thumbnail = ""
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("communities:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_private(self):
+        return self.visibility == self.Visibility.PRIVATE
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=Membership.Status.ACTIVE)
+
+    def requested(self):
+        return self.filter(status=Membership.Status.REQUESTED)
+
+    def invited(self):
+        return self.filter(status=Membership.Status.INVITED)
+
+    def leaders(self):
+        """Active owners and moderators."""
+        return self.active().filter(role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR])
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MODERATOR = "moderator", _("Moderator")
+        MEMBER = "member", _("Member")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        REQUESTED = "requested", _("Requested to join")
+        INVITED = "invited", _("Invited")
+
+    member = models.ForeignKey(
+        User, verbose_name=_("member"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    joined = models.DateTimeField(_("joined"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        User,
+        verbose_name=_("approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["community", "-role", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "community"], name="accounts_one_membership_per_community"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "moderator", "member"]), name="accounts_membership_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "requested", "invited"]),
+                name="accounts_membership_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["community", "status", "role"], name="accounts_membership_lookup")]
+
+    def __str__(self):
+        return f"{self.member} in {self.community} ({self.get_role_display()}, {self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return self.community.get_absolute_url()
+
+    @property
+    def is_active(self):
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_leader(self):
+        return self.is_active and self.role in (self.Role.OWNER, self.Role.MODERATOR)
+
+    @property
+    def is_owner(self):
+        return self.is_active and self.role == self.Role.OWNER
+
+
+class Invitation(models.Model):
+    """An invitation sent to an email address that has no account yet; it joins on sign-up."""
+
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email"))
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, verbose_name=_("invited by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User,
+        verbose_name=_("accepted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "email"],
+                condition=Q(accepted_at__isnull=True),
+                name="accounts_one_open_invitation_per_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.community}"
+
+    def get_absolute_url(self):
+        return reverse("communities:invitation", kwargs={"token": self.token})

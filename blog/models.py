@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
+from accounts.models import Community, Membership
 from portal.images import ImageUploadValidator, reencode
 from portal.markup import render_markdown
 
@@ -67,11 +68,36 @@ class PostQuerySet(models.QuerySet):
         """Posts anyone may read: published, with a publish date that has come."""
         return self.filter(status=Post.Status.PUBLISHED, publish_at__lte=timezone.now())
 
+    def readable_by(self, user):
+        """Posts whose community rules let ``user`` read them, whatever their status.
+
+        A post outside any community, or a public post of a public community,
+        is for everyone; any other community post only for the community's
+        active members.
+        """
+        open_to_all = Q(community__isnull=True) | Q(
+            visibility=Post.Visibility.PUBLIC, community__visibility=Community.Visibility.PUBLIC
+        )
+        if user is None or not user.is_authenticated:
+            return self.filter(open_to_all)
+        return self.filter(
+            open_to_all | Q(community__in=Membership.objects.active().filter(member=user).values("community"))
+        )
+
     def visible_to(self, user):
-        """Everything ``user`` may open: staff see drafts and scheduled posts too."""
-        if user is not None and user.is_authenticated and user.is_staff:
-            return self.all()
-        return self.published()
+        """Everything ``user`` may open. The one rule every page, feed and count goes through.
+
+        Readers see published posts they may read; authors also see their own
+        drafts; editors (staff) see everything, drafts and members-only posts
+        included.
+        """
+        if user is not None and user.is_authenticated:
+            if user.is_staff:
+                return self.all()
+            return self.readable_by(user).filter(
+                Q(status=Post.Status.PUBLISHED, publish_at__lte=timezone.now()) | Q(author=user)
+            )
+        return self.readable_by(user).published()
 
     def with_list_data(self):
         """What a list of post cards shows: author, categories and tags, in three queries."""
@@ -106,6 +132,10 @@ class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Everyone")
+        MEMBERS = "members", _("Community members only")
 
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(
@@ -142,6 +172,22 @@ class Post(models.Model):
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     updated = models.DateTimeField(_("updated"), auto_now=True)
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="posts",
+        help_text=_("Leave empty for a post of the whole portal."),
+    )
+    visibility = models.CharField(
+        _("who can read it"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        help_text=_("Members-only posts are seen only by the members of their community."),
+    )
     comments_open = models.BooleanField(_("comments open"), default=True)
     comment_count = models.PositiveIntegerField(
         _("approved comments"),
@@ -160,7 +206,11 @@ class Post(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published"]), name="blog_post_status_valid"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(visibility="public") | Q(community__isnull=False),
+                name="blog_post_members_only_needs_community",
+            ),
         ]
 
     def __str__(self):

@@ -28,11 +28,10 @@ class HomeView(PostListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["categories"] = Category.objects.annotate(
-            post_count=Count("posts", filter=Q(posts__in=Post.objects.published()))
-        )
+        readable = Post.objects.visible_to(self.request.user).published()
+        context["categories"] = Category.objects.annotate(post_count=Count("posts", filter=Q(posts__in=readable)))
         context["popular_tags"] = (
-            Tag.objects.filter(blog_taggedpost_items__content_object__in=Post.objects.published())
+            Tag.objects.filter(blog_taggedpost_items__content_object__in=readable)
             .annotate(post_count=Count("blog_taggedpost_items"))
             .order_by("-post_count", "name")[:20]
         )
@@ -103,7 +102,7 @@ class PostDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         post = self.object
-        published = Post.objects.published()
+        published = Post.objects.visible_to(self.request.user).published()
         context["previous_post"] = (
             published.filter(
                 Q(publish_at__lt=post.publish_at) | Q(publish_at=post.publish_at, pk__lt=post.pk)
