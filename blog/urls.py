@@ -13,4 +13,6 @@ urlpatterns = [
     path("category/<slug:slug>/", views.CategoryPostsView.as_view(), name="category"),
     path("tag/<slug:slug>/", views.TagPostsView.as_view(), name="tag"),
     path("author/<str:username>/", views.AuthorPostsView.as_view(), name="author"),
+    path("write/", views.post_write, name="post_create"),
+    path("write/<int:pk>/", views.post_write, name="post_edit"),
 ]

@@ -1,12 +1,22 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
+from accounts.models import Community
+from accounts.services import can_lead
+from portal.markup import render_markdown
+
+from .forms import PostForm
 from .models import Category, Post
 
 
@@ -29,7 +39,9 @@ class HomeView(PostListMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         readable = Post.objects.visible_to(self.request.user).published()
-        context["categories"] = Category.objects.annotate(post_count=Count("posts", filter=Q(posts__in=readable)))
+        context["categories"] = Category.objects.annotate(
+            post_count=Count("posts", filter=Q(posts__in=readable))
+        )
         context["popular_tags"] = (
             Tag.objects.filter(blog_taggedpost_items__content_object__in=readable)
             .annotate(post_count=Count("blog_taggedpost_items"))
@@ -135,3 +147,47 @@ def post_or_404(request, pk):
     if post is None:
         raise Http404("No such post.")
     return post
+
+
+def may_write_posts(user) -> bool:
+    """Editors, and the owners and moderators of at least one community."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.has_perm("blog.add_post") or user.memberships.leaders().exists()
+
+
+def may_edit_post(post, user) -> bool:
+    if user.has_perm("blog.change_post"):
+        return True
+    return post.community_id is not None and post.author_id == user.pk and can_lead(post.community, user)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def post_write(request, pk=None):
+    """Write or edit a post on the site, with a Markdown preview that needs no JavaScript."""
+    if pk is None:
+        if not may_write_posts(request.user):
+            raise PermissionDenied
+        post = Post(author=request.user)
+        community = Community.objects.filter(slug=request.GET.get("community", "")).first()
+        initial = {"community": community, "visibility": Post.Visibility.MEMBERS} if community else {}
+    else:
+        post = get_object_or_404(Post.objects.visible_to(request.user), pk=pk)
+        if not may_edit_post(post, request.user):
+            raise PermissionDenied
+        initial = {}
+    form = PostForm(
+        request.POST or None, request.FILES or None, instance=post, author=request.user, initial=initial
+    )
+    preview = None
+    if request.method == "POST":
+        if "preview" in request.POST:
+            preview = render_markdown(request.POST.get("body", ""))
+        elif form.is_valid():
+            post = form.save()
+            messages.success(
+                request, _("The post is published.") if post.is_published else _("The post is saved.")
+            )
+            return redirect(post)
+    return render(request, "blog/post_form.html", {"form": form, "post": post, "preview": preview})

@@ -1,0 +1,72 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from taggit.forms import TagField
+
+from accounts.models import Community
+from accounts.services import can_lead
+
+from .models import Category, Post
+
+
+class PostForm(forms.ModelForm):
+    """A post written on the site by a community leader or an editor."""
+
+    tags = TagField(
+        label=_("Tags"), required=False, help_text=_("Separate tags with commas, e.g. reflection, networks.")
+    )
+
+    class Meta:
+        model = Post
+        fields = [
+            "title",
+            "community",
+            "visibility",
+            "categories",
+            "tags",
+            "excerpt",
+            "body",
+            "cover",
+            "status",
+            "publish_at",
+            "comments_open",
+        ]
+        widgets = {
+            "categories": forms.CheckboxSelectMultiple,
+            "excerpt": forms.Textarea(attrs={"rows": 2}),
+            "body": forms.Textarea(attrs={"rows": 16}),
+            "publish_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        }
+
+    def __init__(self, *args, author, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.author = author
+        self.fields["categories"].queryset = Category.objects.all()
+        self.fields["publish_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+        if not self.instance.pk:
+            self.initial.setdefault("publish_at", timezone.localtime().replace(second=0, microsecond=0))
+        self.fields["community"].queryset = self.writable_communities()
+        self.fields["community"].required = not author.has_perm("blog.add_post")
+        self.fields["community"].empty_label = _("The whole portal (editors only)")
+
+    def writable_communities(self):
+        """Communities whose posts the author may write: the ones they lead (editors: all)."""
+        if self.author.has_perm("blog.add_post"):
+            return Community.objects.all()
+        led = self.author.memberships.leaders().values("community")
+        return Community.objects.filter(pk__in=led)
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if not body.strip():
+            raise forms.ValidationError(_("Write the post before saving it."))
+        return body
+
+    def clean(self):
+        cleaned = super().clean()
+        community = cleaned.get("community")
+        if community is not None and not can_lead(community, self.author):
+            self.add_error("community", _("You can only post into communities you lead."))
+        if community is None and cleaned.get("visibility") == Post.Visibility.MEMBERS:
+            self.add_error("visibility", _("Only a community post can be for members only."))
+        return cleaned
