@@ -21,10 +21,11 @@ done; \
 exit 1
 endef
 
-.PHONY: help run test lint format migrate seed clean
+.PHONY: help run worker test lint format migrate seed clean
 
 help:
-	@echo "make run   - install, migrate, seed demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make run   - install, migrate, seed demo data and serve on http://$(HOST):$(PORT), with the task worker"
+	@echo "make worker - run the background task worker alone (sends the notification emails)"
 	@echo "make test  - install the dev requirements and run the whole test suite"
 	@echo "make lint  - ruff check"
 
@@ -49,10 +50,17 @@ migrate: $(VENV)/.installed
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The task worker (notification emails) runs in the background and stops when runserver
+# does. --no-reload keeps it one process that stops cleanly: restart after editing tasks.
 run: seed
 	@echo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (sign in at http://$(HOST):$(PORT)/accounts/login/)"
+	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: migrate
+	$(PY) manage.py db_worker
 
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest

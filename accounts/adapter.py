@@ -39,3 +39,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         target = request.session.pop("post_confirmation_redirect", None)
         return target or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request):
+        target = request.session.pop("post_confirmation_redirect", None)
+        return target or super().get_signup_redirect_url(request)

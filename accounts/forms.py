@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.images import ImageUploadValidator, reencode
 
-from .models import User
+from .models import Community, Membership, User
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +127,139 @@ class AdminUserChangeForm(UserChangeForm):
         if not isinstance(avatar, UploadedFile):
             return avatar
         return process_avatar(avatar)
+
+
+# "new/" is the address of the create page, so no community may take it as its slug.
+RESERVED_COMMUNITY_SLUGS = frozenset({"new"})
+
+
+def process_logo(upload):
+    """Verify an uploaded community logo like an avatar; the model re-encodes it on save."""
+    ImageUploadValidator(settings.AVATAR_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_PIXELS)(upload)
+    try:
+        return reencode(upload, max_size=512, max_pixels=settings.AVATAR_MAX_PIXELS)
+    except ValidationError:
+        raise
+    except Exception:
+        logger.exception("Could not re-encode a community logo upload")
+        raise ValidationError(
+            _("This image could not be processed. Try saving it as a JPEG or PNG first."),
+            code="reencode_failed",
+        ) from None
+
+
+def parent_choices(actor, community=None):
+    """Organizations ``actor`` may put a community under: those they own (staff: all).
+
+    On an edit, the community itself and those below it are left out (no cycles),
+    and its current parent stays available so an unchanged form stays valid.
+    """
+    organizations = Community.objects.filter(kind=Community.Kind.ORGANIZATION)
+    if not (actor.is_active and actor.is_staff):
+        owned = Membership.objects.active().filter(member=actor, role=Membership.Role.OWNER)
+        allowed = organizations.filter(pk__in=owned.values("community"))
+        if community is not None and community.parent_id:
+            allowed = allowed | organizations.filter(pk=community.parent_id)
+        organizations = allowed
+    if community is not None and community.pk:
+        below, level = {community.pk}, [community.pk]
+        while level:  # Communities below this one, level by level.
+            children = Community.objects.filter(parent__in=level).exclude(pk__in=below)
+            level = list(children.values_list("pk", flat=True))
+            below.update(level)
+        organizations = organizations.exclude(pk__in=below)
+    return organizations.order_by("name")
+
+
+class CommunityForm(forms.ModelForm):
+    """Create or edit a community. The logo is verified like an avatar and re-encoded on save."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = Community
+        fields = ["name", "description", "logo", "kind", "visibility", "join_policy", "parent"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous_logo_name = self.instance.logo.name or ""
+        existing = self.instance if self.instance.pk else None
+        self.fields["parent"].queryset = parent_choices(actor, existing)
+        self.fields["parent"].help_text = _("An organization you own that this community belongs to.")
+        self.fields["logo"].help_text = _("A JPEG, PNG, WebP or GIF image of at most %(max_mb)s MB.") % {
+            "max_mb": settings.AVATAR_MAX_UPLOAD_BYTES // (1024 * 1024)
+        }
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if not isinstance(logo, UploadedFile):
+            return None  # No new upload: keep the current logo (or none).
+        return process_logo(logo)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("remove_logo") and isinstance(self.files.get("logo"), UploadedFile):
+            self.add_error("remove_logo", _("Either upload a new logo or remove the current one, not both."))
+        return cleaned_data
+
+    def community_fields(self):
+        """The cleaned values as keyword arguments for community_create / community_update."""
+        data = self.cleaned_data
+        names = ("name", "description", "kind", "visibility", "join_policy", "parent")
+        fields = {name: data[name] for name in names}
+        if data.get("logo") is not None:
+            fields["logo"] = data["logo"]
+        elif data.get("remove_logo"):
+            fields["logo"] = ""
+        return fields
+
+
+class InviteForm(forms.Form):
+    username_or_email = forms.CharField(
+        label=_("Username or email address"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("ada or ada@example.org")}),
+        help_text=_(
+            "A member is invited by username or email; an unknown email address is invited to sign up."
+        ),
+    )
+
+
+class CommunityAdminForm(forms.ModelForm):
+    """The admin's community form: logos are verified like members' uploads; reserved slugs refused."""
+
+    class Meta:
+        model = Community
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "logo",
+            "kind",
+            "visibility",
+            "join_policy",
+            "parent",
+            "created_by",
+        ]
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_COMMUNITY_SLUGS:
+            raise ValidationError(
+                _("“%(slug)s” is reserved for the site's own pages."), params={"slug": slug}
+            )
+        return slug
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if not isinstance(logo, UploadedFile):
+            return logo
+        return process_logo(logo)

@@ -16,6 +16,9 @@ from django.utils.translation import gettext as _
 
 from .models import Community, Invitation, Membership, User
 
+# Slugs that would hide a community behind another page of /communities/.
+RESERVED_SLUGS = {"new", "membership", "invitation"}
+
 Role = Membership.Role
 Status = Membership.Status
 
@@ -55,7 +58,7 @@ def may_create_community(user) -> bool:
 def unique_community_slug(name: str) -> str:
     base = slugify(name)[:100].strip("-") or "community"
     slug, number = base, 2
-    while Community.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Community.objects.filter(slug=slug).exists():
         slug, number = f"{base}-{number}", number + 1
     return slug
 

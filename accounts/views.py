@@ -6,7 +6,7 @@ from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView
 
 from .forms import ProfileForm
-from .models import User
+from .models import Community, Membership, User
 
 
 class ProfileView(DetailView):
@@ -24,6 +24,14 @@ class ProfileView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["is_own_profile"] = self.request.user.pk == self.object.pk
+        # The member's communities, as far as the visitor may see them (private ones
+        # only to fellow members and staff): one query.
+        context["memberships"] = (
+            Membership.objects.active()
+            .filter(member=self.object, community__in=Community.objects.visible_to(self.request.user))
+            .select_related("community")
+            .order_by("community__name")
+        )
         return context
 
 

@@ -101,7 +101,7 @@ class PostQuerySet(models.QuerySet):
 
     def with_list_data(self):
         """What a list of post cards shows: author, categories and tags, in three queries."""
-        return self.select_related("author").prefetch_related("categories", "tags")
+        return self.select_related("author", "community").prefetch_related("categories", "tags")
 
     def related_to(self, post, *, tag_ids, category_ids):
         """Other posts ranked by shared tags, then shared categories, newest first."""

@@ -92,7 +92,7 @@ class PostDetailView(DetailView):
     def get_queryset(self):
         return (
             Post.objects.visible_to(self.request.user)
-            .select_related("author")
+            .select_related("author", "community")
             .prefetch_related("categories", "tags")
         )
 
@@ -138,6 +138,7 @@ class PostDetailView(DetailView):
             tag_ids=[tag.pk for tag in post.tags.all()],
             category_ids=[category.pk for category in post.categories.all()],
         ).only("title", "slug", "publish_at")[: settings.RELATED_POSTS_COUNT]
+        context["can_edit"] = self.request.user.is_authenticated and may_edit_post(post, self.request.user)
         return context
 
 

@@ -32,7 +32,7 @@ class CommentQuerySet(models.QuerySet):
 
     def in_moderation_queue(self):
         """Held comments waiting for an editor: pending and not sent back to their author."""
-        return self.pending().filter(returned_at__isnull=True)
+        return self.pending().filter(returned_at__isnull=True, removed_at__isnull=True)
 
 
 class HoldReason(models.TextChoices):

@@ -253,7 +253,9 @@ def flags_dismiss(*, comments, moderator) -> int:
     now = timezone.now()
     ids = list(comments.values_list("pk", flat=True))
     flagged = list(
-        Comment.objects.select_for_update().filter(pk__in=ids, flags__dismissed_at__isnull=True).distinct()
+        Comment.objects.select_for_update().filter(pk__in=ids).filter(
+            pk__in=CommentFlag.objects.filter(dismissed_at__isnull=True).values("comment_id")
+        )
     )
     if not flagged:
         return 0
@@ -295,7 +297,7 @@ def comment_return(*, comment: Comment, moderator, note: str) -> Comment:
 @transaction.atomic
 def author_mark_spam(*, author, moderator, deactivate: bool = False) -> int:
     """Mark every pending comment of ``author`` as spam, and optionally deactivate the account."""
-    if author.pk == moderator.pk or author.is_superuser:
+    if author.pk == moderator.pk or author.is_superuser or (author.is_staff and not moderator.is_superuser):
         raise PermissionDenied(_("This account cannot be treated as a spammer."))
     changed = comments_moderate(
         comments=Comment.objects.filter(author=author, status=Status.PENDING), status=Status.SPAM, moderator=moderator

@@ -1,34 +1,67 @@
+"""Members' comments: posting, the permalink, editing and removing."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from blog.views import PostDetailView, post_or_404
 
-from .forms import CommentForm
-from .services import comment_submit
+from . import rules
+from .forms import CommentEditForm, CommentForm, RemoveForm
+from .models import Comment, DiscussionSettings
+from .services import comment_edit, comment_remove, comment_submit, may_edit, may_moderate, may_remove
+from .threads import comment_page_url
 
 
 @require_POST
 @login_required
 def post_comment(request, post_id):
     post = post_or_404(request, post_id)
-    if not post.comments_open or not post.is_published:
-        messages.error(request, _("Comments are closed on this post."))
-        return redirect(post)
-    form = CommentForm(request.POST)
+    discussion = DiscussionSettings.load()
+    form = CommentForm(request.POST, author=request.user, discussion=discussion)
     if not form.is_valid():
-        return render_post_with_form(request, post, form)
-    comment = comment_submit(post=post, author=request.user, body=form.cleaned_data["body"])
+        return render_post_with_form(request, post, _form_shown_again(form))
+    parent = None
+    if parent_id := form.cleaned_data["parent"]:
+        parent = Comment.objects.filter(pk=parent_id, post=post).first()
+        if parent is None:
+            form.add_error(None, _("You can only reply to a published comment on this post."))
+            return render_post_with_form(request, post, _form_shown_again(form, drop_parent=True))
+    try:
+        comment = comment_submit(
+            post=post,
+            author=request.user,
+            body=form.cleaned_data["body"],
+            parent=parent,
+            follow=form.cleaned_data["follow"],
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            form.add_error(None, message)
+        drop_parent = getattr(error, "code", None) == "bad_parent"
+        return render_post_with_form(request, post, _form_shown_again(form, drop_parent=drop_parent))
     if comment.is_approved:
         messages.success(request, _("Thanks, your comment is published."))
     else:
         messages.info(
             request,
-            _("Thanks! Your comment is awaiting moderation and will appear once an editor approves it."),
+            _("Thanks! Your comment is awaiting moderation. ") + rules.hold_explanation(comment, discussion),
         )
-    return redirect(comment.get_absolute_url())
+    return redirect(_back_to(comment, request.user))
+
+
+def _form_shown_again(form, *, drop_parent=False):
+    """The bound form, ready to be shown again: a fresh 'started' stamp, an empty honeypot."""
+    form.data = form.data.copy()
+    form.data["started"] = form.refreshed_started()
+    form.data["website"] = ""
+    if drop_parent or "parent" in form.errors:
+        form.data["parent"] = ""
+    return form
 
 
 def render_post_with_form(request, post, form):
@@ -40,10 +73,87 @@ def render_post_with_form(request, post, form):
     return view.render_to_response(context, status=400)
 
 
-def _not_yet(*args, **kwargs):  # being written: threads, edit and remove
-    from django.http import Http404
+def _back_to(comment, user):
+    """The comment's place in its discussion when the member may see it there, else the discussion."""
+    if Comment.objects.shown_to(user).filter(pk=comment.pk).exists():
+        return comment.get_absolute_url()
+    return comment.post.get_absolute_url() + "#comments"
 
-    raise Http404
+
+def permalink(request, comment_id):
+    """Redirect to the page of the post's discussion that holds the comment."""
+    user = request.user
+    comment = get_object_or_404(
+        Comment.objects.shown_to(user).on_visible_posts(user).select_related("post", "thread_root"),
+        pk=comment_id,
+    )
+    return redirect(comment_page_url(comment, user))
 
 
-permalink = edit_comment = remove_comment = _not_yet
+def _own_comment_or_404(request, comment_id):
+    return get_object_or_404(
+        Comment.objects.on_visible_posts(request.user).select_related("post"),
+        pk=comment_id,
+        author=request.user,
+    )
+
+
+@login_required
+def edit_comment(request, comment_id):
+    """The author revises their comment, within the edit window or while it is sent back to them."""
+    comment = _own_comment_or_404(request, comment_id)
+    discussion = DiscussionSettings.load()
+    if not may_edit(comment, request.user, discussion):
+        raise PermissionDenied(_("You can no longer edit this comment."))
+    if request.method == "POST":
+        form = CommentEditForm(request.POST)
+        if form.is_valid():
+            comment = comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+            if comment.is_approved:
+                messages.success(request, _("Your comment is updated."))
+            else:
+                messages.info(
+                    request,
+                    _("Your comment is updated and awaits moderation. ")
+                    + rules.hold_explanation(comment, discussion),
+                )
+            return redirect(_back_to(comment, request.user))
+        status = 400
+    else:
+        form = CommentEditForm(initial={"body": comment.body})
+        status = 200
+    context = {
+        "comment": comment,
+        "post": comment.post,
+        "form": form,
+        "hold_explanation": rules.hold_explanation(comment, discussion) if comment.is_pending else "",
+    }
+    return render(request, "comments/edit.html", context, status=status)
+
+
+@require_POST
+@login_required
+def remove_comment(request, comment_id):
+    """Remove a comment: its author at any time, a moderator with a reason readers will see."""
+    user = request.user
+    comment = get_object_or_404(Comment.objects.on_visible_posts(user).select_related("post"), pk=comment_id)
+    if comment.is_removed and (comment.author_id == user.pk or may_moderate(user)):
+        messages.info(request, _("This comment was already removed."))
+        return redirect(_back_to(comment, user))
+    if not may_remove(comment, user):
+        raise Http404("No such comment.")
+    form = RemoveForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = comment_remove(comment=comment, actor=user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("reason", error)
+        else:
+            if comment.author_id == user.pk:
+                messages.success(request, _("Your comment is removed."))
+            else:
+                messages.success(request, _("The comment is removed; readers see your reason in its place."))
+            return redirect(_back_to(comment, user))
+    return render(
+        request, "comments/remove.html", {"comment": comment, "post": comment.post, "form": form}, status=400
+    )

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_tasks_db",
     "portal",
     "accounts",
     "blog",
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.site",
+                "comments.context_processors.moderation_counts",
             ],
         },
     },
@@ -192,6 +194,11 @@ MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{PORTAL_NAME} <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Background tasks (django.tasks): notification emails are queued in the
+# database and sent by `python manage.py db_worker`, so no request waits for
+# a mail server and queued mail survives a restart.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -222,6 +229,9 @@ PORTAL_LICENSE = {
     "short_name": os.environ.get("PORTAL_LICENSE_SHORT_NAME", "CC BY-NC-SA 4.0"),
     "url": os.environ.get("PORTAL_LICENSE_URL", "https://creativecommons.org/licenses/by-nc-sa/4.0/"),
 }
+# The site's public address: links in emails are absolute, and the worker
+# that sends them has no request to take the host from.
+PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
 RELATED_POSTS_COUNT = 5
 AVATAR_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -229,3 +239,5 @@ AVATAR_MAX_PIXELS = 40_000_000
 AVATAR_SIZE = 256
 COVER_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 COVER_MAX_PIXELS = 60_000_000
+# Communities: any signed-in member may create one, unless this is on.
+COMMUNITY_CREATION_STAFF_ONLY = env_bool("COMMUNITY_CREATION_STAFF_ONLY", False)

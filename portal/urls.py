@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("comments/", include("comments.urls")),
+    path("communities/", include("portal.community_urls")),
     path("", include("blog.urls")),
 ]
 

@@ -1,7 +1,8 @@
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Community, Membership, User
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -39,3 +40,42 @@ class EditorFactory(StaffFactory):
 
 class SuperuserFactory(StaffFactory):
     is_superuser = True
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    """A community with no members; use ``owner=...`` (or MembershipFactory) to add its first owner."""
+
+    class Meta:
+        model = Community
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Learning circle {n}")
+    slug = factory.Sequence(lambda n: f"learning-circle-{n}")
+    description = "We read and discuss *together*."
+    kind = Community.Kind.PRACTICE
+    visibility = Community.Visibility.PUBLIC
+    join_policy = Community.JoinPolicy.OPEN
+
+    @factory.post_generation
+    def owner(community, create, extracted, **kwargs):
+        if create and extracted is not None:
+            Membership.objects.create(
+                community=community,
+                member=extracted,
+                role=Membership.Role.OWNER,
+                status=Membership.Status.ACTIVE,
+                joined=timezone.now(),
+            )
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    member = factory.SubFactory(UserFactory)
+    community = factory.SubFactory(CommunityFactory)
+    role = Membership.Role.MEMBER
+    status = Membership.Status.ACTIVE
+    joined = factory.LazyAttribute(
+        lambda membership: timezone.now() if membership.status == Membership.Status.ACTIVE else None
+    )

@@ -18,5 +18,7 @@ def comment_data(body, **extra):
 
 def post_comment(client, post, body, follow_redirects=True, **extra):
     return client.post(
-        reverse("comments:post", kwargs={"post_id": post.pk}), comment_data(body, **extra), follow=follow_redirects
+        reverse("comments:post", kwargs={"post_id": post.pk}),
+        comment_data(body, **extra),
+        follow=follow_redirects,
     )

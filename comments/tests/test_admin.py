@@ -1,4 +1,7 @@
-"""Moderating comments in the admin keeps moderation records and Post.comment_count right."""
+"""Moderating comments in the admin keeps moderation records and Post.comment_count right.
+
+Also: the flags and audit trail on a comment, the flags list and the discussion settings.
+"""
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -7,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, UserFactory
+from accounts.tests.factories import EditorFactory, SuperuserFactory, UserFactory
 from blog.tests.factories import PostFactory
-from comments.models import Comment
-from comments.services import comment_moderate
+from comments.models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent
+from comments.services import comment_flag, comment_moderate, comment_return, comment_submit
 from comments.tests.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,11 @@ def change_form_data(comment, **changes):
         "author_name": comment.author_name,
         "author_email": comment.author_email,
         "author_url": comment.author_url,
+        # The management forms of the read-only flags and audit-trail inlines, as a browser sends them.
+        "flags-TOTAL_FORMS": "0",
+        "flags-INITIAL_FORMS": "0",
+        "events-TOTAL_FORMS": "0",
+        "events-INITIAL_FORMS": "0",
     }
     return {**data, **changes}
 
@@ -258,3 +266,270 @@ def test_comment_changelist_query_count_does_not_grow_with_comments(editor_clien
     large, listed = capture()
     assert listed == 30
     assert len(large) == len(small), "\n\n".join(large)
+
+
+# --- Flags, audit trail, hold reasons -----------------------------------------------
+
+
+def change_url(comment):
+    return reverse("admin:comments_comment_change", args=[comment.pk])
+
+
+def test_change_page_shows_flags_and_the_audit_trail(editor_client, editor):
+    comment = CommentFactory(status=Status.PENDING)
+    comment_moderate(
+        comment=comment, status=Status.APPROVED, moderator=EditorFactory(display_name="Chris Argyris")
+    )
+    comment_flag(
+        comment=comment,
+        member=UserFactory(display_name="Fiona Flagger"),
+        reason="off_topic",
+        note="Wrong thread.",
+    )
+
+    response = editor_client.get(change_url(comment))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Fiona Flagger" in html
+    assert "Off-topic" in html
+    assert "Wrong thread." in html
+    assert "Chris Argyris" in html
+    assert "Pending → Approved" in html
+    assert ">flagged<" in html
+    assert reverse("admin:accounts_user_changelist") not in html
+
+
+def test_the_audit_trail_and_flags_are_read_only(editor_client, admin_client):
+    comment = CommentFactory(status=Status.PENDING)
+    comment_moderate(comment=comment, status=Status.APPROVED, moderator=EditorFactory())
+    comment_flag(comment=comment, member=UserFactory(), reason="spam")
+
+    for client in (editor_client, admin_client):
+        formsets = {
+            f.formset.prefix: f for f in client.get(change_url(comment)).context["inline_admin_formsets"]
+        }
+        assert set(formsets) == {"flags", "events"}
+        for inline in formsets.values():
+            assert not (
+                inline.has_add_permission or inline.has_change_permission or inline.has_delete_permission
+            )
+
+    events = list(ModerationEvent.objects.values_list("pk", "action", "note"))
+    response = admin_client.post(
+        change_url(comment),
+        change_form_data(
+            comment,
+            **{
+                "events-TOTAL_FORMS": "1",
+                "events-0-id": str(events[0][0]),
+                "events-0-comment": str(comment.pk),
+                "events-0-note": "Rewritten history.",
+                "events-0-DELETE": "on",
+            },
+        ),
+    )
+    assert response.status_code in (200, 302)
+    assert list(ModerationEvent.objects.values_list("pk", "action", "note")) == events
+
+
+def test_add_page_has_no_inlines(editor_client):
+    response = editor_client.get(reverse("admin:comments_comment_add"))
+
+    assert response.context["inline_admin_formsets"] == []
+
+
+def test_changelist_shows_and_filters_hold_reason_sent_back_and_flags(editor_client, editor):
+    first = comment_submit(post=PostFactory(), author=UserFactory(), body="A first comment.")
+    returned = comment_submit(post=PostFactory(), author=UserFactory(), body="Please revise me.")
+    comment_return(comment=returned, moderator=editor, note="Add a source.")
+    flagged = CommentFactory(body="Flag me.")
+    comment_flag(comment=flagged, member=UserFactory(), reason="abuse")
+    CommentFactory(body="Plain.")
+
+    response = editor_client.get(CHANGELIST)
+
+    html = response.content.decode()
+    assert '<td class="field-hold_reason">first comment</td>' in html
+    assert '<td class="field-hold_reason">sent back for revision</td>' in html
+    assert "field-sent_back" in html
+
+    def bodies(**params):
+        return {c.body for c in editor_client.get(CHANGELIST, params).context["cl"].result_list}
+
+    assert bodies(sent_back="yes") == {"Please revise me."}
+    assert bodies(sent_back="no") == {"A first comment.", "Flag me.", "Plain."}
+    assert bodies(hold_reason__exact=HoldReason.FIRST_COMMENT) == {first.body}
+    assert bodies(flagged="yes") == {"Flag me."}
+    assert "Flag me." not in bodies(flagged="no")
+
+
+def test_changelist_links_to_the_site_moderation_queue(editor_client):
+    html = editor_client.get(CHANGELIST).content.decode()
+
+    assert f'<a href="{reverse("comments:queue")}">Moderation queue on the site</a>' in html
+
+
+def test_change_page_query_count_does_not_grow_with_flags_and_events(editor_client):
+    """Guards the N+1s of the inlines: the flagger, dismisser and actor of each row."""
+    DiscussionSettings.objects.update_or_create(pk=1, defaults={"flags_to_hide": 100})
+    comment = CommentFactory(status=Status.PENDING)
+    comment_moderate(comment=comment, status=Status.APPROVED, moderator=EditorFactory())
+
+    def capture():
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(change_url(comment))
+        assert response.status_code == 200
+        return [query["sql"] for query in queries]
+
+    def add_flags(count):
+        for _n in range(count):
+            comment_flag(comment=comment, member=UserFactory(), reason="other", note="Hm.")
+
+    add_flags(2)
+    small = capture()
+    add_flags(6)
+    comment_moderate(comment=comment, status=Status.REJECTED, moderator=EditorFactory())
+    large = capture()
+    assert CommentFlag.objects.filter(dismissed_by__isnull=False).count() == 8
+    assert len(large) == len(small), "\n\n".join(large)
+
+
+# --- The flags list -------------------------------------------------------------------
+
+FLAGS = reverse("admin:comments_commentflag_changelist")
+
+
+def test_flag_list_shows_comment_member_reason_and_dismissal(editor_client, editor):
+    comment = CommentFactory(body="Questionable remark.")
+    comment_flag(comment=comment, member=UserFactory(display_name="Fiona Flagger"), reason="abuse")
+    other = CommentFactory(body="Another remark.")
+    comment_flag(comment=other, member=UserFactory(), reason="spam")
+    comment_moderate(comment=other, status=Status.REJECTED, moderator=editor)
+
+    response = editor_client.get(FLAGS)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'<a href="{comment.get_admin_url()}">Questionable remark.</a>' in html
+    assert "Fiona Flagger" in html
+    assert "Abusive or harassing" in html
+    assert reverse("admin:accounts_user_changelist") not in html
+    open_flags = editor_client.get(FLAGS, {"dismissed": "no"}).context["cl"].result_list
+    assert [f.comment for f in open_flags] == [comment]
+    dismissed = editor_client.get(FLAGS, {"dismissed": "yes"}).context["cl"].result_list
+    assert [f.comment for f in dismissed] == [other]
+
+
+def test_flags_cannot_be_added_in_the_admin(editor_client, admin_client):
+    assert editor_client.get(reverse("admin:comments_commentflag_add")).status_code == 403
+    assert admin_client.get(reverse("admin:comments_commentflag_add")).status_code == 403
+
+
+def test_dismiss_action_republishes_a_comment_hidden_by_flags(editor_client, editor):
+    comment = CommentFactory()
+    for member in UserFactory.create_batch(3):
+        comment_flag(comment=comment, member=member, reason="spam")
+    comment.refresh_from_db()
+    assert comment.status == Status.PENDING
+
+    response = editor_client.post(
+        FLAGS,
+        {"action": "dismiss", ACTION_CHECKBOX_NAME: [CommentFlag.objects.first().pk]},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["Flags dismissed on 1 comment."]
+    comment.refresh_from_db()
+    assert comment.status == Status.APPROVED
+    assert set(CommentFlag.objects.values_list("dismissed_by", flat=True)) == {editor.pk}
+
+
+def test_flag_list_query_count_does_not_grow_with_flags(editor_client):
+    """Guards the N+1s of the flags list: each flag's comment, its post and the flagger."""
+
+    def make(count):
+        for _n in range(count):
+            comment_flag(comment=CommentFactory(), member=UserFactory(), reason="abuse")
+
+    def capture():
+        with CaptureQueriesContext(connection) as queries:
+            response = editor_client.get(FLAGS)
+        assert response.status_code == 200
+        return [query["sql"] for query in queries]
+
+    make(2)
+    small = capture()
+    make(10)
+    large = capture()
+    assert len(large) == len(small), "\n\n".join(large)
+
+
+# --- Discussion settings -------------------------------------------------------------
+
+SETTINGS_LIST = reverse("admin:comments_discussionsettings_changelist")
+
+
+def settings_change_url():
+    return reverse("admin:comments_discussionsettings_change", args=[1])
+
+
+def test_settings_list_opens_the_single_row(editor_client):
+    response = editor_client.get(SETTINGS_LIST)
+
+    assert response.status_code == 302
+    assert response.url == settings_change_url()
+    assert editor_client.get(response.url).status_code == 200
+    assert DiscussionSettings.objects.count() == 1
+
+
+def test_settings_cannot_be_added_twice_or_deleted(editor_client):
+    DiscussionSettings.load()
+    superuser = SuperuserFactory()
+    from django.test import Client
+
+    admin = Client()
+    admin.force_login(superuser)
+
+    for client in (editor_client, admin):
+        assert client.get(reverse("admin:comments_discussionsettings_add")).status_code == 403
+        assert client.get(reverse("admin:comments_discussionsettings_delete", args=[1])).status_code == 403
+        assert (
+            client.post(
+                reverse("admin:comments_discussionsettings_delete", args=[1]), {"post": "yes"}
+            ).status_code
+            == 403
+        )
+    assert DiscussionSettings.objects.count() == 1
+
+
+def test_editor_changes_the_discussion_settings(editor_client):
+    settings_row = DiscussionSettings.load()
+    fields = [
+        "max_links",
+        "moderation_words",
+        "disallowed_words",
+        "close_after_days",
+        "flags_to_hide",
+        "edit_window_minutes",
+        "thread_depth",
+        "comments_per_page",
+        "rate_per_minute",
+        "rate_per_day",
+        "min_seconds_to_post",
+        "digest_minutes",
+    ]
+    data = {name: getattr(settings_row, name) for name in fields}
+    data.update(hold_first_comment="on", flags_to_hide=5)
+
+    response = editor_client.post(settings_change_url(), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert DiscussionSettings.load().flags_to_hide == 5
+
+
+def test_members_cannot_open_the_discussion_settings(client):
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(SETTINGS_LIST).status_code == 403
+    assert client.get(settings_change_url()).status_code == 403

@@ -1,14 +1,15 @@
-"""The Editors group can curate posts, categories, tags and comments, and nothing else."""
+"""The Editors group can curate posts, categories, tags and comments, run moderation, and nothing else."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.tests.factories import EditorFactory, UserFactory
 from blog.tests.factories import PostFactory
-from comments.models import Comment
-from comments.services import comment_moderate
+from comments.models import Comment, CommentFlag, DiscussionSettings, ModerationEvent
+from comments.services import comment_flag, comment_moderate
 from comments.tests.factories import CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,16 @@ EDITOR_MODELS = [
     ("taggit", "taggeditem"),
     ("comments", "comment"),
 ]
+# The moderation tools (migration 0004): no adding or deleting the one settings
+# row, no adding flags (members raise them), and the audit trail is read-only.
+MODERATION_PERMISSIONS = {
+    ("comments", "change_discussionsettings"),
+    ("comments", "view_discussionsettings"),
+    ("comments", "view_commentflag"),
+    ("comments", "change_commentflag"),
+    ("comments", "delete_commentflag"),
+    ("comments", "view_moderationevent"),
+}
 
 
 @pytest.fixture
@@ -39,11 +50,15 @@ def test_group_has_exactly_the_editor_permissions():
 
     granted = set(group.permissions.values_list("content_type__app_label", "codename"))
 
-    assert granted == {
-        (app_label, f"{action}_{model}")
-        for app_label, model in EDITOR_MODELS
-        for action in ("add", "change", "delete", "view")
-    }
+    assert (
+        granted
+        == {
+            (app_label, f"{action}_{model}")
+            for app_label, model in EDITOR_MODELS
+            for action in ("add", "change", "delete", "view")
+        }
+        | MODERATION_PERMISSIONS
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,6 +73,7 @@ def test_group_has_exactly_the_editor_permissions():
         "admin:taggit_tag_add",
         "admin:comments_comment_changelist",
         "admin:comments_comment_add",
+        "admin:comments_commentflag_changelist",
     ],
 )
 def test_editor_can_open_curation_pages(editor_client, url_name):
@@ -155,3 +171,43 @@ def test_staff_without_the_group_cannot_moderate(client):
     assert response.status_code == 403
     pending.refresh_from_db()
     assert pending.status == Comment.Status.PENDING
+
+
+def test_editor_can_open_moderation_tools(editor_client):
+    comment = CommentFactory()
+    comment_flag(comment=comment, member=UserFactory(), reason="spam")
+    flag = CommentFlag.objects.get()
+
+    settings_page = editor_client.get(reverse("admin:comments_discussionsettings_changelist"), follow=True)
+    assert settings_page.status_code == 200
+    assert settings_page.context["has_change_permission"]
+    assert editor_client.get(reverse("admin:comments_commentflag_change", args=[flag.pk])).status_code == 200
+    assert editor_client.get(reverse("comments:queue")).status_code == 200
+    # The audit trail shows on the comment's page.
+    page = editor_client.get(reverse("admin:comments_comment_change", args=[comment.pk]))
+    assert {f.formset.prefix for f in page.context["inline_admin_formsets"]} == {"flags", "events"}
+
+
+def test_editor_cannot_add_or_delete_discussion_settings_nor_add_flags(editor_client):
+    DiscussionSettings.load()
+
+    assert editor_client.get(reverse("admin:comments_discussionsettings_add")).status_code == 403
+    assert editor_client.get(reverse("admin:comments_discussionsettings_delete", args=[1])).status_code == 403
+    assert editor_client.get(reverse("admin:comments_commentflag_add")).status_code == 403
+    # The audit trail is only shown on each comment's page, never edited.
+    assert not admin.site.is_registered(ModerationEvent)
+
+
+def test_migration_grants_permissions_idempotently():
+    """Running the grant again (as on a re-migrated database) adds nothing twice."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("comments.migrations.0004_editors_moderation_permissions")
+    group = Group.objects.get(name="Editors")
+    before = set(group.permissions.values_list("pk", flat=True))
+
+    migration.grant(apps, None)
+
+    assert set(group.permissions.values_list("pk", flat=True)) == before

@@ -7,12 +7,14 @@ from blog.models import Post
 from blog.tests.factories import PostFactory
 from comments.models import Comment
 from comments.tests.factories import CommentFactory
+from comments.tests.helpers import comment_data, post_comment
 
 pytestmark = pytest.mark.django_db
 
 
-def post_comment(client, post, body):
-    return client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": body}, follow=True)
+def send(client, post, body, **extra):
+    """POST the comment form without following the redirect."""
+    return client.post(reverse("comments:post", kwargs={"post_id": post.pk}), comment_data(body, **extra))
 
 
 def test_a_members_first_comment_is_held_and_shown_only_to_them(client):
@@ -75,15 +77,18 @@ def test_the_comment_keeps_the_members_text_exactly(client):
     ("body", "error", "kept"),
     [
         ("   \n  ", "Write something before posting your comment.", ""),
-        ("x" * 10_001, "Ensure this value has at most 10000 characters", "x" * 10_001 + "</textarea>"),
-        ("text with a \x00 NUL", "Null characters are not allowed.", "text with a "),
+        (
+            "x" * 10_001,
+            "Comments can be at most 10,000 characters long; yours has 10,001.",
+            "x" * 10_001 + "</textarea>",
+        ),
     ],
-    ids=["blank", "too-long", "nul"],
+    ids=["blank", "too-long"],
 )
 def test_a_form_error_gives_the_text_back(client, body, error, kept):
     post = PostFactory()
     client.force_login(UserFactory())
-    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": body})
+    response = send(client, post, body)
     page = response.content.decode()
     assert response.status_code == 400
     assert error in page
@@ -92,18 +97,46 @@ def test_a_form_error_gives_the_text_back(client, body, error, kept):
     assert not Comment.objects.exists()
 
 
+def test_nul_and_invisible_characters_are_stripped_and_the_comment_is_saved(client):
+    client.force_login(UserFactory())
+    post_comment(client, PostFactory(), "text with a \x00 NUL and a \u202e bidi override")
+    comment = Comment.objects.get()
+    assert comment.body == "text with a  NUL and a  bidi override"
+    assert "\x00" not in comment.body_html and "\u202e" not in comment.body_html
+
+
 def test_a_long_comment_that_fails_keeps_every_character(client):
     post = PostFactory()
     client.force_login(UserFactory())
     body = "Mi reflexión: " + "palabra " * 1300
-    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": body})
+    response = send(client, post, body)
     assert response.status_code == 400
     assert body.strip() in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("extra", "error"),
+    [
+        ({"website": "http://spam.example"}, "This form looked automated."),
+        ({"started": "forged"}, "The form had expired. Your text is still here: send it again."),
+    ],
+    ids=["honeypot", "bad-stamp"],
+)
+def test_spam_defenses_refuse_the_form_but_keep_the_text(client, extra, error):
+    post = PostFactory()
+    client.force_login(UserFactory())
+    response = send(client, post, "A genuine thought.", **extra)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert error in page
+    assert "A genuine thought.</textarea>" in page
+    assert 'value="http://spam.example"' not in page  # the honeypot comes back empty
+    assert not Comment.objects.exists()
+
+
 def test_anonymous_visitors_are_sent_to_sign_in_and_nothing_is_saved(client):
     post = PostFactory()
-    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": "Hi"})
+    response = send(client, post, "Hi")
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
     assert not Comment.objects.exists()
@@ -119,7 +152,7 @@ def test_a_forged_post_without_csrf_token_is_refused():
     client = Client(enforce_csrf_checks=True)
     client.force_login(UserFactory())
     post = PostFactory()
-    response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), {"body": "forged"})
+    response = send(client, post, "forged")
     assert response.status_code == 403
     assert not Comment.objects.exists()
 
@@ -127,12 +160,13 @@ def test_a_forged_post_without_csrf_token_is_refused():
 def test_comments_on_drafts_are_404_and_closed_posts_refuse_comments(client):
     client.force_login(UserFactory())
     draft = PostFactory(status=Post.Status.DRAFT)
-    assert (
-        client.post(reverse("comments:post", kwargs={"post_id": draft.pk}), {"body": "x"}).status_code == 404
-    )
+    assert send(client, draft, "x").status_code == 404
     closed = PostFactory(comments_open=False)
-    page = post_comment(client, closed, "Too late").content.decode()
+    response = send(client, closed, "Too late to say this")
+    page = response.content.decode()
+    assert response.status_code == 400
     assert "Comments are closed on this post." in page
+    assert "Too late to say this</textarea>" in page  # shown read-only so the member can keep it
     assert not Comment.objects.exists()
 
 

@@ -48,7 +48,11 @@ def test_more_links_than_allowed_holds_the_comment(trusted):
     two = submit(trusted, "See https://a.example and [b](https://b.example).")
     three = submit(trusted, "https://a.example www.b.example and mailto:c@example.org")
     assert two.status == Comment.Status.APPROVED
-    assert (three.status, three.hold_reason, three.hold_detail) == (Comment.Status.PENDING, "too_many_links", "3")
+    assert (three.status, three.hold_reason, three.hold_detail) == (
+        Comment.Status.PENDING,
+        "too_many_links",
+        "3",
+    )
 
 
 def test_link_limit_is_a_setting(trusted, discussion):
@@ -60,9 +64,15 @@ def test_link_limit_is_a_setting(trusted, discussion):
 def test_disallowed_words_urls_and_emails_send_the_comment_to_spam(trusted, discussion):
     discussion.disallowed_words = "cheap pills\ncasino.example\nspammer@example.com"
     discussion.save()
-    for body in ("Buy CHEAP   pills".replace("   ", " "), "visit https://casino.example/now", "mail spammer@example.com"):
+    for body in (
+        "Buy CHEAP   pills".replace("   ", " "),
+        "visit https://casino.example/now",
+        "mail spammer@example.com",
+    ):
         comment = submit(trusted, body)
-        assert (comment.status, comment.hold_reason) == (Comment.Status.SPAM, HoldReason.DISALLOWED_WORD), body
+        assert (comment.status, comment.hold_reason) == (Comment.Status.SPAM, HoldReason.DISALLOWED_WORD), (
+            body
+        )
 
 
 def test_disallowed_list_also_matches_the_members_email(discussion):

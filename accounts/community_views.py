@@ -1,0 +1,413 @@
+"""Community pages that need only the accounts app: create, edit, membership actions, members.
+
+The directory and the community page show posts, so they live in
+``blog/community_views.py``; ``portal/community_urls.py`` puts both under
+``/communities/``. Every change goes through ``accounts.services``; the views
+look the objects up, check who may see them (a private community is a 404 to
+outsiders, as if it did not exist) and turn the services' refusals into
+messages.
+"""
+
+from urllib.parse import urlencode
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import services
+from .forms import RESERVED_COMMUNITY_SLUGS, CommunityForm, InviteForm
+from .models import Community, Invitation, Membership
+
+MEMBERS_PER_PAGE = 50
+
+# Owners first, then moderators, then members; a stable order within each role.
+LEADERS_FIRST = Case(
+    When(role=Membership.Role.OWNER, then=Value(0)),
+    When(role=Membership.Role.MODERATOR, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+# --- Who sees what -------------------------------------------------------------
+
+
+def may_see(community: Community, user, membership: Membership | None) -> bool:
+    """A public community is for everyone; a private one for staff and the people it knows.
+
+    "Knows" means any membership row: active members, but also a member who was
+    invited (the invitation names the community and is accepted on its page) or
+    who asked to join before it became private. Everyone else gets a 404.
+    """
+    if not community.is_private or services.is_site_staff(user):
+        return True
+    return membership is not None
+
+
+def viewer_rights(community: Community, user, membership: Membership | None) -> dict:
+    """What the viewer may do, from the membership already loaded (no further query)."""
+    staff = services.is_site_staff(user)
+    return {
+        "is_member": membership is not None and membership.is_active,
+        "can_manage": staff or (membership is not None and services.can_manage(community, user, membership)),
+        "can_lead": staff or (membership is not None and services.can_lead(community, user, membership)),
+        "may_see_inside": not community.is_private
+        or staff
+        or (membership is not None and membership.is_active),
+    }
+
+
+def community_for_viewer(request, slug) -> tuple[Community, Membership | None]:
+    """The community at ``slug`` and the viewer's membership, or a 404 if they may not see it."""
+    community = Community.objects.select_related("parent").filter(slug=slug).first()
+    if community is None:
+        raise Http404("No such community.")
+    membership = services.membership_of(community, request.user)
+    if not may_see(community, request.user, membership):
+        raise Http404("No such community.")
+    return community, membership
+
+
+def managed_community(request, slug) -> Community:
+    """A community the viewer manages: 404 if they may not see it, 403 if they may see but not manage it."""
+    community, membership = community_for_viewer(request, slug)
+    if not viewer_rights(community, request.user, membership)["can_manage"]:
+        raise PermissionDenied
+    return community
+
+
+def managed_membership(request, pk) -> Membership:
+    """A membership in a community the viewer manages (404 / 403 as for ``managed_community``)."""
+    membership = get_object_or_404(Membership.objects.select_related("community", "member"), pk=pk)
+    community = membership.community
+    own = services.membership_of(community, request.user)
+    if not may_see(community, request.user, own):
+        raise Http404("No such membership.")
+    if not viewer_rights(community, request.user, own)["can_manage"]:
+        raise PermissionDenied
+    return membership
+
+
+def _error_messages(request, error: ValidationError):
+    for text in error.messages:
+        messages.error(request, text)
+
+
+def _after_leaving(request, community: Community):
+    """Back to the community page, or to the directory when the page is now a 404 for them."""
+    if community.is_private and not services.is_site_staff(request.user):
+        return redirect("communities:directory")
+    return redirect(community)
+
+
+# --- Create and edit -------------------------------------------------------------
+
+
+def _available_slug(name: str) -> str | None:
+    """None (the service picks the slug) unless that slug would shadow one of the site's pages."""
+    slug = services.unique_community_slug(name)
+    if slug in RESERVED_COMMUNITY_SLUGS:
+        return services.unique_community_slug(f"{name} community")
+    return None
+
+
+def _drop_file_later(field_file, name: str):
+    if name:
+        storage = field_file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def community_create(request):
+    if not services.may_create_community(request.user):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = CommunityForm(request.POST, request.FILES, actor=request.user)
+        if form.is_valid():
+            fields = form.community_fields()
+            slug = _available_slug(fields["name"])
+            if slug:
+                fields["slug"] = slug
+            try:
+                community = services.community_create(creator=request.user, **fields)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                messages.success(
+                    request, _("%(name)s is open. You are its owner.") % {"name": community.name}
+                )
+                return redirect(community)
+    else:
+        form = CommunityForm(actor=request.user)
+    return render(request, "communities/form.html", {"form": form, "community": None})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def community_edit(request, slug):
+    community = managed_community(request, slug)
+    # The form works on its own copy, so a form with errors leaves the page header as saved.
+    copy = Community.objects.get(pk=community.pk)
+    if request.method == "POST":
+        form = CommunityForm(request.POST, request.FILES, instance=copy, actor=request.user)
+        if form.is_valid():
+            fields = form.community_fields()
+            old_logo, old_thumbnail = community.logo.name, community.logo_thumbnail.name
+            try:
+                with transaction.atomic():
+                    community = services.community_update(community=community, actor=request.user, **fields)
+                    if "logo" in fields:
+                        _drop_file_later(community.logo, old_logo)
+                        _drop_file_later(community.logo_thumbnail, old_thumbnail)
+            except ValidationError as error:
+                community.refresh_from_db()
+                form.add_error(None, error.messages)
+            else:
+                messages.success(request, _("The community has been updated."))
+                return redirect(community)
+    else:
+        form = CommunityForm(instance=copy, actor=request.user)
+    return render(request, "communities/form.html", {"form": form, "community": community})
+
+
+# --- The members page (owners and staff) -------------------------------------------
+
+
+def _members_page(request, community: Community, invite_form=None, status=200):
+    base = Membership.objects.filter(community=community).select_related("member")
+    members = Paginator(
+        base.filter(status=Membership.Status.ACTIVE).order_by(LEADERS_FIRST, "member__username"),
+        MEMBERS_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    context = {
+        "community": community,
+        "requests": base.filter(status=Membership.Status.REQUESTED).order_by("created"),
+        "invited": base.filter(status=Membership.Status.INVITED)
+        .select_related("invited_by")
+        .order_by("created"),
+        "email_invitations": Invitation.objects.filter(community=community, accepted_at__isnull=True)
+        .select_related("invited_by")
+        .order_by("-created"),
+        "members": members,
+        "page_obj": members,
+        "roles": Membership.Role.choices,
+        "invite_form": invite_form or InviteForm(),
+    }
+    return render(request, "communities/members.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def community_members(request, slug):
+    return _members_page(request, managed_community(request, slug))
+
+
+@login_required
+@require_POST
+def community_invite(request, slug):
+    community = managed_community(request, slug)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        target = form.cleaned_data["username_or_email"]
+        try:
+            invited = services.invite(community=community, inviter=request.user, username_or_email=target)
+        except ValidationError as error:
+            for text in error.messages:
+                form.add_error("username_or_email", text)
+        else:
+            if isinstance(invited, Invitation):
+                text = _("An invitation to sign up has been sent to %(email)s.") % {"email": invited.email}
+            elif invited.is_active:
+                text = _("%(name)s had asked to join and is now a member.") % {
+                    "name": invited.member.public_name
+                }
+            else:
+                text = _("%(name)s has been invited.") % {"name": invited.member.public_name}
+            messages.success(request, text)
+            return redirect("communities:members", slug=community.slug)
+    return _members_page(request, community, invite_form=form)
+
+
+@login_required
+@require_POST
+def membership_approve(request, pk):
+    membership = managed_membership(request, pk)
+    if membership.status != Membership.Status.REQUESTED:
+        messages.info(request, _("There is no pending request to approve."))
+    else:
+        services.membership_approve(membership=membership, actor=request.user)
+        messages.success(request, _("%(name)s is now a member.") % {"name": membership.member.public_name})
+    return redirect("communities:members", slug=membership.community.slug)
+
+
+@login_required
+@require_POST
+def membership_decline(request, pk):
+    membership = managed_membership(request, pk)
+    if membership.status != Membership.Status.REQUESTED:
+        messages.info(request, _("There is no pending request to decline."))
+    else:
+        services.membership_decline(membership=membership, actor=request.user)
+        messages.success(
+            request, _("The request of %(name)s was declined.") % {"name": membership.member.public_name}
+        )
+    return redirect("communities:members", slug=membership.community.slug)
+
+
+@login_required
+@require_POST
+def membership_role(request, pk):
+    membership = managed_membership(request, pk)
+    role = request.POST.get("role", "")
+    try:
+        services.membership_change_role(membership=membership, role=role, actor=request.user)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(name)s is now %(role)s.")
+            % {"name": membership.member.public_name, "role": Membership.Role(role).label.lower()},
+        )
+    return redirect("communities:members", slug=membership.community.slug)
+
+
+@login_required
+@require_POST
+def membership_remove(request, pk):
+    membership = managed_membership(request, pk)
+    community = membership.community
+    try:
+        services.membership_remove(membership=membership, actor=request.user)
+    except ValidationError as error:
+        _error_messages(request, error)
+        return redirect("communities:members", slug=community.slug)
+    if membership.status == Membership.Status.INVITED:
+        text = _("The invitation of %(name)s was withdrawn.")
+    else:
+        text = _("%(name)s is no longer in this community.")
+    messages.success(request, text % {"name": membership.member.public_name})
+    if membership.member_id == request.user.pk and not services.is_site_staff(request.user):
+        return _after_leaving(request, community)  # An owner who removed themselves.
+    return redirect("communities:members", slug=community.slug)
+
+
+# --- The viewer's own membership ---------------------------------------------------
+
+
+@login_required
+@require_POST
+def community_join(request, slug):
+    community, _membership = community_for_viewer(request, slug)
+    try:
+        membership = services.membership_join(community=community, member=request.user)
+    except PermissionDenied as error:
+        messages.error(request, str(error) or _("You cannot join this community."))
+        return redirect(community)
+    if membership.is_active:
+        messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+    else:
+        messages.info(request, _("Your request to join has been sent to the owners."))
+    return redirect(community)
+
+
+@login_required
+@require_POST
+def community_leave(request, slug):
+    community, membership = community_for_viewer(request, slug)
+    if membership is None:
+        messages.info(request, _("You are not in this community."))
+        return redirect(community)
+    try:
+        services.membership_leave(community=community, member=request.user)
+    except ValidationError as error:
+        _error_messages(request, error)
+        return redirect(community)
+    if membership.status == Membership.Status.REQUESTED:
+        messages.success(request, _("Your request to join has been withdrawn."))
+    elif membership.status == Membership.Status.INVITED:
+        messages.success(request, _("You declined the invitation."))
+    else:
+        messages.success(request, _("You have left %(name)s.") % {"name": community.name})
+    return _after_leaving(request, community)
+
+
+def _own_invited_membership(request, pk) -> Membership:
+    """The viewer's own membership by id: anyone else's is a 404."""
+    return get_object_or_404(Membership.objects.select_related("community"), pk=pk, member=request.user)
+
+
+@login_required
+@require_POST
+def invitation_accept(request, pk):
+    membership = _own_invited_membership(request, pk)
+    if membership.status != Membership.Status.INVITED:
+        messages.info(request, _("There is no pending invitation to accept."))
+    else:
+        services.invitation_accept(membership=membership, member=request.user)
+        messages.success(request, _("Welcome to %(name)s!") % {"name": membership.community.name})
+    return redirect(membership.community)
+
+
+@login_required
+@require_POST
+def invitation_refuse(request, pk):
+    membership = _own_invited_membership(request, pk)
+    if membership.status != Membership.Status.INVITED:
+        messages.info(request, _("There is no pending invitation to decline."))
+        return redirect(membership.community)
+    services.invitation_decline(membership=membership, member=request.user)
+    messages.success(request, _("You declined the invitation."))
+    return _after_leaving(request, membership.community)
+
+
+# --- An emailed invitation for someone without an account ---------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def invitation_landing(request, token):
+    """Explain the invitation; sign up with the address, sign in, or accept with a matching verified address."""
+    invitation = get_object_or_404(Invitation.objects.select_related("community", "invited_by"), token=token)
+    community = invitation.community
+    user = request.user
+    email_matches = (
+        user.is_authenticated
+        and EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists()
+    )
+    if request.method == "POST":
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        if invitation.accepted_at is not None:
+            messages.info(request, _("This invitation has already been used."))
+            return redirect(request.path)
+        if not email_matches:
+            messages.error(
+                request,
+                _("This invitation was sent to another address: add and confirm it in your account first."),
+            )
+            return redirect(request.path)
+        services.invitations_claim(user=user, email=invitation.email)
+        messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+        return redirect(community)
+    membership = services.membership_of(community, user)
+    context = {
+        "invitation": invitation,
+        "community": community,
+        "email_matches": email_matches,
+        "is_member": membership is not None and membership.is_active,
+        "signup_url": f"{reverse('account_signup')}?{urlencode({'email': invitation.email})}",
+        "login_url": f"{reverse('account_login')}?{urlencode({'next': request.path})}",
+    }
+    return render(request, "communities/invitation.html", context)

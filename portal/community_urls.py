@@ -1,0 +1,26 @@
+"""Communities under /communities/: pages from blog (they show posts) and accounts (membership)."""
+
+from django.urls import path
+
+from accounts import community_views as accounts_views
+from blog import community_views as blog_views
+
+app_name = "communities"
+
+urlpatterns = [
+    path("", blog_views.CommunityDirectoryView.as_view(), name="directory"),
+    path("new/", accounts_views.community_create, name="create"),
+    path("invitation/<str:token>/", accounts_views.invitation_landing, name="invitation"),
+    path("membership/<int:pk>/approve/", accounts_views.membership_approve, name="approve"),
+    path("membership/<int:pk>/decline/", accounts_views.membership_decline, name="decline"),
+    path("membership/<int:pk>/role/", accounts_views.membership_role, name="role"),
+    path("membership/<int:pk>/remove/", accounts_views.membership_remove, name="remove"),
+    path("membership/<int:pk>/accept/", accounts_views.invitation_accept, name="accept"),
+    path("membership/<int:pk>/refuse/", accounts_views.invitation_refuse, name="refuse"),
+    path("<slug:slug>/", blog_views.CommunityDetailView.as_view(), name="detail"),
+    path("<slug:slug>/edit/", accounts_views.community_edit, name="edit"),
+    path("<slug:slug>/members/", accounts_views.community_members, name="members"),
+    path("<slug:slug>/join/", accounts_views.community_join, name="join"),
+    path("<slug:slug>/leave/", accounts_views.community_leave, name="leave"),
+    path("<slug:slug>/invite/", accounts_views.community_invite, name="invite"),
+]
