@@ -5,13 +5,22 @@ from .services import may_moderate
 
 
 def moderation_counts(request):
-    """``moderation_counts`` (held, flagged, total) for the navigation, for editors only.
+    """``moderation_counts`` (held, flagged, total) for the navigation: the comments the member may moderate.
 
-    Lazy, and one query when a template reads it. Only staff are considered, so
-    that members' pages run no permission queries for a link they never see.
+    Lazy, and one query (``Comment.objects.moderatable_by``) when a template reads it.
+
+    Staff are asked whether they may moderate (editors, or staff who lead a
+    community): their pages load permissions anyway. Other members cost no
+    query at all: the page budgets leave none for a link most members never
+    see. On the queue's own pages the counts are already there, so community
+    owners and moderators see them in the navigation too.
     """
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user.is_staff:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return {}
+    if hasattr(request, "_moderation_counts"):  # set by the queue for whoever may use it
+        return {"moderation_counts": request._moderation_counts}
+    if not user.is_staff:
         return {}
 
     def counts():

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Membership
 from blog.models import Post
 from portal.markup import render_markdown
 
@@ -33,6 +34,22 @@ class CommentQuerySet(models.QuerySet):
     def in_moderation_queue(self):
         """Held comments waiting for an editor: pending and not sent back to their author."""
         return self.pending().filter(returned_at__isnull=True, removed_at__isnull=True)
+
+    def moderatable_by(self, user):
+        """The comments ``user`` may moderate: the one rule behind every moderation check.
+
+        Editors (active staff with ``comments.change_comment``, and superusers)
+        moderate every comment; the active owners and moderators of a community
+        moderate the comments on its posts; everyone else moderates nothing.
+        Permissions are looked up for staff only, so that members' pages never
+        load them (``comments.services.may_moderate_all`` is the same test).
+        """
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if (user.is_staff or user.is_superuser) and user.has_perm("comments.change_comment"):
+            return self.all()
+        led = Membership.objects.leaders().filter(member=user).values("community")
+        return self.filter(post__in=Post.objects.filter(community__in=led).values("pk"))
 
 
 class HoldReason(models.TextChoices):

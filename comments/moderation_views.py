@@ -1,6 +1,10 @@
-"""Members' flags, and the editors' moderation queue on the site.
+"""Members' flags, and the moderation queue on the site.
 
-Every change goes through ``comments.services``; this module only decides who
+Editors moderate every comment; the owners and moderators of a community
+moderate the comments on its posts. What a moderator sees and acts on is
+``Comment.objects.moderatable_by(moderator)``: the queue, its counts, the bulk
+and per-item actions. Every change goes through ``comments.services``, which
+checks the same rule on the objects themselves; this module only decides who
 may ask for it, reads the queue, and says what happened.
 """
 
@@ -31,6 +35,7 @@ from .services import (
     comments_moderate,
     flags_dismiss,
     may_moderate,
+    may_moderate_all,
 )
 
 Status = Comment.Status
@@ -58,21 +63,22 @@ FLAGGED = Q(
 )
 
 
-def held_comments():
-    return Comment.objects.in_moderation_queue()
+def held_comments(moderator):
+    return Comment.objects.moderatable_by(moderator).in_moderation_queue()
 
 
-def flagged_comments():
-    return Comment.objects.filter(FLAGGED)
+def flagged_comments(moderator):
+    return Comment.objects.moderatable_by(moderator).filter(FLAGGED)
 
 
 def queue_counts(request) -> dict:
-    """Held, flagged and all comments waiting for an editor, in one query, once per request.
+    """Held, flagged and all comments waiting for the signed-in moderator, in one query, once per request.
 
     A comment hidden by flags is both held and flagged; ``total`` counts it once.
     """
     if not hasattr(request, "_moderation_counts"):
-        request._moderation_counts = Comment.objects.filter(HELD | FLAGGED).aggregate(
+        mine = Comment.objects.moderatable_by(request.user)
+        request._moderation_counts = mine.filter(HELD | FLAGGED).aggregate(
             held=Count("pk", filter=HELD),
             flagged=Count("pk", filter=FLAGGED),
             total=Count("pk", filter=HELD | FLAGGED),
@@ -83,12 +89,17 @@ def queue_counts(request) -> dict:
 HISTORY_KEYS = ("approved", "rejected", "spam", "pending")
 
 
-def author_history(author_ids) -> dict:
-    """Each author's comments by status, for every author on a page of the queue: one query."""
+def author_history(author_ids, moderator) -> dict:
+    """Each author's comments by status, for every author on a page of the queue: one query.
+
+    Counted among the comments ``moderator`` may moderate: a community's moderators
+    learn nothing about comments elsewhere.
+    """
     if not author_ids:
         return {}
     rows = (
-        Comment.objects.filter(author_id__in=author_ids)
+        Comment.objects.moderatable_by(moderator)
+        .filter(author_id__in=author_ids)
         .values("author_id")
         .annotate(
             approved=Count("pk", filter=Q(status=Status.APPROVED)),
@@ -105,7 +116,7 @@ def author_history(author_ids) -> dict:
 
 
 def moderator_required(view):
-    """Signed-out visitors go to the sign-in page; members who may not moderate get a 403."""
+    """Signed-out visitors go to the sign-in page; members who may moderate nothing get a 403."""
 
     @wraps(view)
     @login_required
@@ -187,21 +198,24 @@ def flag_comment(request, comment_id):
 @require_http_methods(["GET", "HEAD"])
 @moderator_required
 def queue(request):
-    """Held or flagged comments, newest first, with what an editor needs to decide at a glance.
+    """Held or flagged comments, newest first, with what a moderator needs to decide at a glance.
 
-    A page is a fixed number of queries: the counts, the page, its open flags
-    and its authors' histories.
+    Only the comments the moderator may moderate. A page is a fixed number of
+    queries: the counts, the page, its open flags and its authors' histories.
     """
+    user = request.user
     tab = request.GET.get("tab")
     if tab not in TABS:
         tab = TABS[0]
     if tab == "flagged":
         latest_flag = open_flags().filter(comment=OuterRef("pk")).order_by("-created").values("created")[:1]
         comments = (
-            flagged_comments().annotate(last_flagged=Subquery(latest_flag)).order_by("-last_flagged", "-pk")
+            flagged_comments(user)
+            .annotate(last_flagged=Subquery(latest_flag))
+            .order_by("-last_flagged", "-pk")
         )
     else:
-        comments = held_comments().order_by("-created", "-pk")
+        comments = held_comments(user).order_by("-created", "-pk")
     comments = comments.select_related("post", "author").prefetch_related(
         Prefetch(
             "flags",
@@ -211,7 +225,7 @@ def queue(request):
     )
     page_obj = Paginator(comments, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page_obj.object_list)
-    histories = author_history({c.author_id for c in items if c.author_id})
+    histories = author_history({c.author_id for c in items if c.author_id}, user)
     for comment in items:
         comment.author_history = histories.get(comment.author_id)
     return render(
@@ -224,6 +238,9 @@ def queue(request):
             "page_obj": page_obj,
             "items": items,
             "here": request.get_full_path(),
+            "moderates_all": may_moderate_all(user),
+            # Editors also work in the Django admin; a community's moderators are not staff.
+            "admin_links": user.is_staff and may_moderate_all(user),
         },
     )
 
@@ -278,8 +295,8 @@ def moderate(request):
         messages.warning(request, _("Select at least one comment first."))
         return redirect(back)
 
-    # Comments that no longer exist are ignored.
-    selected = Comment.objects.filter(pk__in=ids)
+    # Comments that no longer exist, or that the moderator may not moderate, are ignored.
+    selected = Comment.objects.moderatable_by(request.user).filter(pk__in=ids)
     found = list(selected.values_list("pk", "author_id"))
     if action["status"] is None:
         changed = flags_dismiss(comments=selected, moderator=request.user)
@@ -296,8 +313,8 @@ def moderate(request):
 
 
 def offer_spam_sweep(request, author_ids, back):
-    """After spam from one member, offer to treat the rest of their pending comments the same way."""
-    if len(author_ids) != 1 or None in author_ids:
+    """After spam from one member, offer an editor to treat the rest of their pending comments the same way."""
+    if len(author_ids) != 1 or None in author_ids or not may_moderate_all(request.user):
         return
     author = get_user_model().objects.filter(pk=next(iter(author_ids))).first()
     if author is None or author.pk == request.user.pk or author.is_superuser:
@@ -340,7 +357,9 @@ class ReturnForm(forms.Form):
 @moderator_required
 def return_comment(request, comment_id):
     """Send a comment back to its author with a note. GET shows the form on a page of its own."""
-    comment = get_object_or_404(Comment.objects.select_related("post", "author"), pk=comment_id)
+    comment = get_object_or_404(
+        Comment.objects.moderatable_by(request.user).select_related("post", "author"), pk=comment_id
+    )
     back = safe_next(request)
     if comment.author_id is None:
         messages.error(request, _("A guest's comment cannot be sent back."))
@@ -381,7 +400,9 @@ class SpamAuthorForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @moderator_required
 def spam_author(request, user_id):
-    """Treat a member as a spammer: a confirmation page with counts, then ``author_mark_spam``."""
+    """Treat a member as a spammer: a confirmation page with counts, then ``author_mark_spam``. Editors only."""
+    if not may_moderate_all(request.user):
+        raise PermissionDenied
     author = get_object_or_404(get_user_model(), pk=user_id)
     if author.pk == request.user.pk or author.is_superuser:
         raise PermissionDenied
@@ -399,7 +420,7 @@ def spam_author(request, user_id):
             text = f"{text} {_('The account is deactivated.')}"
         messages.success(request, text)
         return redirect(back)
-    history = author_history([author.pk]).get(author.pk) or dict.fromkeys(HISTORY_KEYS, 0)
+    history = author_history([author.pk], request.user).get(author.pk) or dict.fromkeys(HISTORY_KEYS, 0)
     return render(
         request,
         "comments/moderation/spam_author.html",

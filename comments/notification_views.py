@@ -15,7 +15,7 @@ from blog.views import post_or_404
 
 from .models import NotificationPreference, ThreadSubscription
 from .notifications import BadUnsubscribeToken, read_unsubscribe_token, unsubscribe_apply
-from .services import may_moderate, thread_follow, thread_unfollow
+from .services import may_moderate_all, thread_follow, thread_unfollow
 
 
 def _back(request, post):
@@ -69,7 +69,7 @@ def preferences(request):
         member=member
     )
     form = NotificationPreferenceForm(request.POST if request.method == "POST" else None, instance=preference)
-    if not may_moderate(member):
+    if not may_moderate_all(member):
         del form.fields["moderation_digest"]  # only editors get digests
     if request.method == "POST" and form.is_valid():
         form.save()

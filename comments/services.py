@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership
 from blog.models import Post
 
 from . import notifications, rules
@@ -35,8 +36,38 @@ def member_may_skip_moderation(user) -> bool:
     return Comment.objects.approved().filter(author=user).exists()
 
 
+def may_moderate_all(user) -> bool:
+    """Editors moderate every comment: active staff with ``comments.change_comment``, and superusers.
+
+    The same test as ``CommentQuerySet.moderatable_by``; only editors treat a
+    member as a spammer. Permissions are looked up for staff only.
+    """
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.is_superuser)
+        and user.has_perm("comments.change_comment")
+    )
+
+
 def may_moderate(user) -> bool:
-    return user.is_authenticated and user.is_active and user.has_perm("comments.change_comment")
+    """May moderate something: an editor, or an active owner or moderator of at least one community.
+
+    Opens the site's moderation queue; what it holds is ``Comment.objects.moderatable_by(user)``.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return may_moderate_all(user) or Membership.objects.leaders().filter(member=user).exists()
+
+
+def may_moderate_comment(comment: Comment, user) -> bool:
+    """Whether ``user`` may moderate ``comment``: ``Comment.objects.moderatable_by`` on the object itself."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if may_moderate_all(user):
+        return True
+    return Comment.objects.moderatable_by(user).filter(pk=comment.pk).exists()
 
 
 def may_edit(comment: Comment, user, discussion: DiscussionSettings, *, now=None) -> bool:
@@ -52,9 +83,10 @@ def may_edit(comment: Comment, user, discussion: DiscussionSettings, *, now=None
 
 
 def may_remove(comment: Comment, user) -> bool:
+    """Its author may remove a comment; so may whoever may moderate it."""
     if not user.is_authenticated or comment.is_removed:
         return False
-    return comment.author_id == user.pk or may_moderate(user)
+    return comment.author_id == user.pk or may_moderate_comment(comment, user)
 
 
 def record(comment, action, *, actor=None, from_status="", to_status="", note=""):
@@ -149,8 +181,9 @@ def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
 def comment_remove(*, comment: Comment, actor, reason: str = "") -> Comment:
     """Remove a comment, leaving a placeholder so that replies keep their context.
 
-    Its author's own removal erases the text; a moderator's keeps it for the
-    audit trail but shows only who removed it and why.
+    Its author's own removal erases the text; a moderator's (whoever may
+    moderate it: ``Comment.objects.moderatable_by``, through ``may_remove``)
+    keeps it for the audit trail but shows only who removed it and why.
     """
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if not may_remove(comment, actor):
@@ -198,15 +231,17 @@ def comment_flag(*, comment: Comment, member, reason: str, note: str = "") -> Co
 
 @transaction.atomic
 def comments_moderate(*, comments, status: str, moderator, note: str = "") -> int:
-    """Set ``status`` on every comment in ``comments``; returns how many changed.
+    """Set ``status`` on every comment in ``comments`` that ``moderator`` may moderate; returns how many changed.
 
-    Idempotent: comments already in ``status`` are left alone, and rows are
-    locked so that two moderators acting at once produce one change and one
-    audit event.
+    Comments outside ``Comment.objects.moderatable_by(moderator)`` are left
+    alone, like comments that no longer exist. Idempotent: comments already in
+    ``status`` are left alone, and rows are locked so that two moderators
+    acting at once produce one change and one audit event.
     """
     now = timezone.now()
     changing = list(
-        Comment.objects.select_for_update()
+        Comment.objects.moderatable_by(moderator)  # only what the moderator may moderate
+        .select_for_update()
         .filter(pk__in=comments.values("pk"))
         .exclude(status=status)
         .only("pk", "post_id", "status", "hold_reason")
@@ -242,6 +277,8 @@ def comments_moderate(*, comments, status: str, moderator, note: str = "") -> in
 
 
 def comment_moderate(*, comment: Comment, status: str, moderator, note: str = "") -> Comment:
+    if not may_moderate_comment(comment, moderator):
+        raise PermissionDenied(_("You cannot moderate this comment."))
     comments_moderate(comments=Comment.objects.filter(pk=comment.pk), status=status, moderator=moderator, note=note)
     comment.refresh_from_db()
     return comment
@@ -249,13 +286,17 @@ def comment_moderate(*, comment: Comment, status: str, moderator, note: str = ""
 
 @transaction.atomic
 def flags_dismiss(*, comments, moderator) -> int:
-    """Dismiss the open flags on ``comments``; comments hidden by flags are published again."""
+    """Dismiss the open flags on ``comments``; comments hidden by flags are published again.
+
+    Only the comments ``moderator`` may moderate are touched.
+    """
     now = timezone.now()
     ids = list(comments.values_list("pk", flat=True))
     flagged = list(
-        Comment.objects.select_for_update().filter(pk__in=ids).filter(
-            pk__in=CommentFlag.objects.filter(dismissed_at__isnull=True).values("comment_id")
-        )
+        Comment.objects.moderatable_by(moderator)
+        .select_for_update()
+        .filter(pk__in=ids)
+        .filter(pk__in=CommentFlag.objects.filter(dismissed_at__isnull=True).values("comment_id"))
     )
     if not flagged:
         return 0
@@ -275,7 +316,9 @@ def comment_return(*, comment: Comment, moderator, note: str) -> Comment:
     """Send a held comment back to its author with a note, instead of rejecting it."""
     if not note.strip():
         raise ValidationError(_("Write a note telling the author what to change."), code="note")
-    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    comment = Comment.objects.moderatable_by(moderator).select_for_update().filter(pk=comment.pk).first()
+    if comment is None:
+        raise PermissionDenied(_("You cannot moderate this comment."))
     if comment.author_id is None:
         raise ValidationError(_("A guest's comment cannot be sent back."), code="guest")
     if comment.is_returned:
@@ -296,7 +339,12 @@ def comment_return(*, comment: Comment, moderator, note: str) -> Comment:
 
 @transaction.atomic
 def author_mark_spam(*, author, moderator, deactivate: bool = False) -> int:
-    """Mark every pending comment of ``author`` as spam, and optionally deactivate the account."""
+    """Mark every pending comment of ``author`` as spam, and optionally deactivate the account.
+
+    For editors only: a community's moderators act on single comments, not on members' accounts.
+    """
+    if not may_moderate_all(moderator):
+        raise PermissionDenied(_("Only editors can treat a member as a spammer."))
     if author.pk == moderator.pk or author.is_superuser or (author.is_staff and not moderator.is_superuser):
         raise PermissionDenied(_("This account cannot be treated as a spammer."))
     changed = comments_moderate(

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 from django.utils import timezone
 
 from . import rules
 from .models import Comment, DiscussionSettings
-from .services import may_edit, may_moderate
+from .services import may_edit, may_moderate_all
 
 PAGE_PARAM = "cpage"
 
@@ -99,6 +99,19 @@ def _shown_flag(user):
     return Exists(Comment.objects.shown_to(user).filter(pk=OuterRef("pk")))
 
 
+def _moderatable_flag(user):
+    """``moderatable``: whether the reader may moderate the row (the one rule, ``moderatable_by``).
+
+    A subquery of the page's own queries, so that showing the moderator's Remove
+    button to a community's owners and moderators costs no query of its own.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Value(False, output_field=BooleanField())
+    if may_moderate_all(user):  # editors: staff, whose permissions the post page has already loaded
+        return Value(True, output_field=BooleanField())
+    return Exists(Comment.objects.moderatable_by(user).filter(pk=OuterRef("pk")))
+
+
 def top_level(post, user):
     """The top-level comments of ``post`` that the reader's page lists, oldest first.
 
@@ -134,7 +147,10 @@ def build_thread_page(post, user, *, page=None, discussion=None, now=None) -> Th
     discussion = discussion or discussion_settings()
     related = ("author", "removed_by")
     paginator = _paginator(
-        top_level(post, user).annotate(shown=_shown_flag(user)).select_related(*related), discussion
+        top_level(post, user)
+        .annotate(shown=_shown_flag(user), moderatable=_moderatable_flag(user))
+        .select_related(*related),
+        discussion,
     )
     page_obj = paginator.page(page_number(page, paginator, discussion))
     roots = list(page_obj.object_list)
@@ -147,13 +163,12 @@ def build_thread_page(post, user, *, page=None, discussion=None, now=None) -> Th
         # Replies shown to the reader, and the hidden comments they answer (placeholders).
         replies = (
             (shown | in_threads.filter(pk__in=shown.values("parent_id")))
-            .annotate(shown=_shown_flag(user))
+            .annotate(shown=_shown_flag(user), moderatable=_moderatable_flag(user))
             .select_related(*related)
             .order_by("created", "id")
         )
 
     open_for_replies = post.is_published and not rules.closed_for_comments(post, discussion)
-    moderator = user.is_authenticated and user.is_staff and may_moderate(user)
     now = now or timezone.now()
 
     nodes = {}
@@ -170,7 +185,9 @@ def build_thread_page(post, user, *, page=None, discussion=None, now=None) -> Th
             )
             node.can_edit = may_edit(comment, user, discussion, now=now)
             node.can_remove = (
-                user.is_authenticated and not removed and (comment.author_id == user.pk or moderator)
+                user.is_authenticated
+                and not removed
+                and (comment.author_id == user.pk or comment.moderatable)
             )
             if comment.is_pending and not removed:
                 node.hold_explanation = rules.hold_explanation(comment, discussion)

@@ -13,7 +13,14 @@ from blog.views import PostDetailView, post_or_404
 from . import rules
 from .forms import CommentEditForm, CommentForm, RemoveForm
 from .models import Comment, DiscussionSettings
-from .services import comment_edit, comment_remove, comment_submit, may_edit, may_moderate, may_remove
+from .services import (
+    comment_edit,
+    comment_remove,
+    comment_submit,
+    may_edit,
+    may_moderate_comment,
+    may_remove,
+)
 from .threads import comment_page_url
 
 
@@ -134,10 +141,14 @@ def edit_comment(request, comment_id):
 @require_POST
 @login_required
 def remove_comment(request, comment_id):
-    """Remove a comment: its author at any time, a moderator with a reason readers will see."""
+    """Remove a comment: its author at any time, a moderator with a reason readers will see.
+
+    A moderator here is whoever may moderate the comment (``Comment.objects.moderatable_by``):
+    an editor, or an owner or moderator of the post's community. Anyone else gets a 404.
+    """
     user = request.user
     comment = get_object_or_404(Comment.objects.on_visible_posts(user).select_related("post"), pk=comment_id)
-    if comment.is_removed and (comment.author_id == user.pk or may_moderate(user)):
+    if comment.is_removed and (comment.author_id == user.pk or may_moderate_comment(comment, user)):
         messages.info(request, _("This comment was already removed."))
         return redirect(_back_to(comment, user))
     if not may_remove(comment, user):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import community_views as accounts_views
 from blog import community_views as blog_views
+from comments import insights
 
 app_name = "communities"
 
@@ -23,4 +24,5 @@ urlpatterns = [
     path("<slug:slug>/join/", accounts_views.community_join, name="join"),
     path("<slug:slug>/leave/", accounts_views.community_leave, name="leave"),
     path("<slug:slug>/invite/", accounts_views.community_invite, name="invite"),
+    path("<slug:slug>/insights/", insights.community_insights, name="insights"),
 ]

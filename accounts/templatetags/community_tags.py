@@ -24,4 +24,9 @@ def my_communities_menu(context, limit=MENU_LIMIT):
             .select_related("community")
             .order_by("community__name")[:limit]
         )
-    return {"memberships": memberships, "may_create": services.may_create_community(user)}
+    return {
+        "memberships": memberships,
+        "may_create": services.may_create_community(user),
+        # Owners and moderators moderate their communities' comments on the site's queue.
+        "leads_a_community": not user.is_staff and any(m.is_leader for m in memberships),
+    }
