@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.images import reencode
+from portal.images import reencode_with_thumbnail
 from portal.markup import render_markdown
 
 
@@ -133,16 +133,9 @@ class Community(models.Model):
 
     def save(self, *args, **kwargs):
         self.description_html = render_markdown(self.description)
-        if self.logo and not self.logo._committed:
-            self.logo.save(
-                self.logo.name,
-                reencode(self.logo, max_size=512, max_pixels=settings.AVATAR_MAX_PIXELS),
-                save=False,
-            )
-            thumbnail = reencode(self.logo, max_size=96, max_pixels=settings.AVATAR_MAX_PIXELS)
-            self.logo_thumbnail.save(thumbnail.name, thumbnail, save=False)
-        elif not self.logo and self.logo_thumbnail:
-            self.logo_thumbnail = ""
+        reencode_with_thumbnail(
+            self, "logo", "logo_thumbnail", size=512, thumbnail_size=96, max_pixels=settings.AVATAR_MAX_PIXELS
+        )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

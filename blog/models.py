@@ -10,7 +10,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from accounts.models import Community, Membership
-from portal.images import ImageUploadValidator, reencode
+from portal.images import ImageUploadValidator, reencode_with_thumbnail
 from portal.markup import render_markdown
 
 cover_validator = ImageUploadValidator(
@@ -220,16 +220,9 @@ class Post(models.Model):
         if not self.slug:
             self.slug = unique_slug(Post, self.title, instance_pk=self.pk)
         self.render()
-        if self.cover and not self.cover._committed:
-            self.cover.save(
-                self.cover.name,
-                reencode(self.cover, max_size=1600, max_pixels=settings.COVER_MAX_PIXELS),
-                save=False,
-            )
-            thumbnail = reencode(self.cover, max_size=480, max_pixels=settings.COVER_MAX_PIXELS)
-            self.cover_thumbnail.save(thumbnail.name, thumbnail, save=False)
-        elif not self.cover and self.cover_thumbnail:
-            self.cover_thumbnail = ""
+        reencode_with_thumbnail(
+            self, "cover", "cover_thumbnail", size=1600, thumbnail_size=480, max_pixels=settings.COVER_MAX_PIXELS
+        )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

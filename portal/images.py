@@ -90,3 +90,17 @@ def reencode(upload, *, max_size, max_pixels):
         extension = "jpg"
     stem = os.path.splitext(os.path.basename(upload.name or "image"))[0][:60] or "image"
     return ContentFile(output.getvalue(), name=f"{stem}.{extension}")
+
+
+def reencode_with_thumbnail(instance, image_field, thumbnail_field, *, size, thumbnail_size, max_pixels):
+    """For a model's save(): re-encode a fresh upload in ``image_field`` and make its thumbnail.
+
+    When the image has been removed, the thumbnail goes too.
+    """
+    image = getattr(instance, image_field)
+    if image and not image._committed:
+        image.save(image.name, reencode(image, max_size=size, max_pixels=max_pixels), save=False)
+        thumbnail = reencode(image, max_size=thumbnail_size, max_pixels=max_pixels)
+        getattr(instance, thumbnail_field).save(thumbnail.name, thumbnail, save=False)
+    elif not image and getattr(instance, thumbnail_field):
+        setattr(instance, thumbnail_field, "")
