@@ -28,6 +28,19 @@ class User(AbstractUser):
     website = models.URLField(_("website"), max_length=300, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
 
+    class Digest(models.TextChoices):
+        NONE = "none", _("No digest")
+        WEEKLY = "weekly", _("Weekly")
+
+    digest = models.CharField(
+        _("email digest"),
+        max_length=10,
+        choices=Digest.choices,
+        default=Digest.NONE,
+        help_text=_("A weekly email with the new posts from what you follow."),
+    )
+    digest_sent_at = models.DateTimeField(_("last digest sent"), null=True, blank=True, editable=False)
+
     class Meta(AbstractUser.Meta):
         verbose_name = _("member")
         verbose_name_plural = _("members")

@@ -247,3 +247,76 @@ class Post(models.Model):
     def render(self):
         self.body_html = render_markdown(self.body)
         self.excerpt_html = render_markdown(self.excerpt)
+
+
+class FollowQuerySet(models.QuerySet):
+    def of(self, member):
+        return self.filter(follower=member)
+
+
+class Follow(models.Model):
+    """A member following a category, a tag, another member or a community.
+
+    One row per follow with a typed, nullable foreign key per kind of target
+    (exactly one set, enforced by a check constraint) rather than a generic
+    relation: the database keeps the references valid and deletes follows
+    with their target, and "posts from what I follow" is a plain join on
+    indexed columns.
+    """
+
+    follower = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("follower"), on_delete=models.CASCADE, related_name="follows"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    tag = models.ForeignKey(
+        "taggit.Tag", verbose_name=_("tag"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="followers",
+    )
+    community = models.ForeignKey(
+        Community, verbose_name=_("community"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
+
+    TARGETS = ("category", "tag", "member", "community")
+
+    class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
+        ordering = ["-created"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(category__isnull=False, tag__isnull=True, member__isnull=True, community__isnull=True)
+                    | Q(category__isnull=True, tag__isnull=False, member__isnull=True, community__isnull=True)
+                    | Q(category__isnull=True, tag__isnull=True, member__isnull=False, community__isnull=True)
+                    | Q(category__isnull=True, tag__isnull=True, member__isnull=True, community__isnull=False)
+                ),
+                name="blog_follow_exactly_one_target",
+            ),
+            *(
+                models.UniqueConstraint(
+                    fields=["follower", target],
+                    condition=Q(**{f"{target}__isnull": False}),
+                    name=f"blog_follow_once_per_{target}",
+                )
+                for target in ("category", "tag", "member", "community")
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.follower} → {self.target}"
+
+    @property
+    def target(self):
+        return self.category or self.tag or self.member or self.community
