@@ -66,10 +66,21 @@ class ProfileForm(forms.ModelForm):
         widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+    # Not public: whether the member gets the weekly email of new posts from what they follow
+    # (sent by blog's send_digests). A form posted without it keeps the current choice.
+    digest = forms.ChoiceField(
+        label=_("Email digest"),
+        choices=User.Digest.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A weekly email with the new posts from the topics, tags, members and communities you follow."
+        ),
+    )
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "website", "avatar"]
+        fields = ["display_name", "bio", "website", "avatar", "digest"]
         widgets = {
             "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "bio": forms.Textarea(attrs={"rows": 5}),
@@ -92,6 +103,9 @@ class ProfileForm(forms.ModelForm):
         if not isinstance(avatar, UploadedFile):
             return avatar  # No new upload: keep the current avatar (or none).
         return process_avatar(avatar)
+
+    def clean_digest(self):
+        return self.cleaned_data.get("digest") or self.instance.digest
 
     def clean(self):
         cleaned_data = super().clean()

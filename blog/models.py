@@ -1,7 +1,23 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Ln, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -103,28 +119,108 @@ class PostQuerySet(models.QuerySet):
         """What a list of post cards shows: author, categories and tags, in three queries."""
         return self.select_related("author", "community").prefetch_related("categories", "tags")
 
+    # How related posts are ranked (see related_to): a shared category is worth about
+    # as much as a tag on a third to two thirds of the posts; the recency steps
+    # approximate a decay over two years and only reorder posts of similar scores.
+    RELATED_CATEGORY_WEIGHT = 0.5
+    RELATED_RECENCY_STEPS = ((7, 0.3), (30, 0.25), (91, 0.2), (182, 0.15), (365, 0.1), (730, 0.05))
+
+    def _count(self):
+        """``SELECT COUNT(*)`` of this queryset, as an uncorrelated scalar subquery.
+
+        The database runs such a subquery once per statement, however many
+        rows (or correlated subqueries) use its value.
+        """
+        counted = self.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+        return Subquery(counted, output_field=IntegerField())
+
     def related_to(self, post, *, tag_ids, category_ids):
-        """Other posts ranked by shared tags, then shared categories, newest first."""
-        shared_tags = (
-            TaggedPost.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
-            .values("content_object")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
+        """The posts of this queryset that share a tag or a category with ``post``, best first.
+
+        Callers pass the reader's posts (``Post.objects.visible_to(user).published()``),
+        so only posts the reader may open are ranked, and the tag weights are
+        counted among those. A candidate's ``related_score`` is
+
+        * the sum, over the tags it shares with ``post``, of the tag's inverse
+          document frequency ``log(N / n)``: ``N`` the posts here, ``n`` those
+          of them with the tag, so a tag on every post weighs 0 and a rare tag
+          much more;
+        * plus ``RELATED_CATEGORY_WEIGHT`` per shared category;
+        * plus a recency bonus (``RELATED_RECENCY_STEPS``: 0.3 for a post of
+          the last week, down to nothing after two years).
+
+        All in the one query that lists the candidates, never a query per
+        candidate: ``N`` and each ``n`` (one per tag of ``post``, a handful)
+        are uncorrelated scalar subqueries, each run once, and a candidate's
+        tag score is one correlated SUM over its shared tags, written as
+        ``count * log N - sum(log n)`` so that ``N`` is counted once. (Django
+        provides LN on SQLite builds that lack it.) Ties go to the newer post.
+        """
+        tag_ids, category_ids = sorted(set(tag_ids)), sorted(set(category_ids))
+        if not tag_ids and not category_ids:
+            return self.none()
+        float_field = FloatField()
+
+        def log_count(queryset):
+            return Ln(Cast(NullIf(queryset._count(), Value(0)), float_field))
+
+        def with_tag(tag_id):
+            return self.filter(pk__in=TaggedPost.objects.filter(tag_id=tag_id).values("content_object"))
+
+        tag_score = Value(0.0, output_field=float_field)
+        if tag_ids:
+            # log n of each of the post's tags; a shared tag is on the candidate, one of these posts: n >= 1.
+            log_posts_with_tag = Case(
+                *(When(tag_id=tag_id, then=log_count(with_tag(tag_id))) for tag_id in tag_ids),
+                output_field=float_field,
+            )
+            summed = (
+                TaggedPost.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
+                .values("content_object")
+                .annotate(
+                    score=ExpressionWrapper(
+                        Count("pk") * log_count(self) - Sum(log_posts_with_tag), output_field=float_field
+                    )
+                )
+                .values("score")
+            )
+            tag_score = Coalesce(Subquery(summed, output_field=float_field), Value(0.0))
         shared_categories = (
             Post.categories.through.objects.filter(post=OuterRef("pk"), category_id__in=category_ids)
             .values("post")
             .annotate(n=Count("pk"))
             .values("n")
         )
+        now = timezone.now()
+        recency = Case(
+            *(
+                When(publish_at__gte=now - timedelta(days=days), then=Value(bonus))
+                for days, bonus in self.RELATED_RECENCY_STEPS
+            ),
+            default=Value(0.0),
+            output_field=float_field,
+        )
+        sharing = Q(pk__in=TaggedPost.objects.filter(tag_id__in=tag_ids).values("content_object")) | Q(
+            pk__in=Post.categories.through.objects.filter(category_id__in=category_ids).values("post")
+        )
         return (
-            self.exclude(pk=post.pk)
-            .annotate(
-                shared_tags=Coalesce(Subquery(shared_tags), 0),
+            self.filter(sharing)
+            .exclude(pk=post.pk)
+            # Aliases, not annotations: each subquery then appears once in the SQL, in the total.
+            .alias(
+                tag_score=tag_score,
                 shared_categories=Coalesce(Subquery(shared_categories), 0),
+                recency=recency,
             )
-            .filter(Q(shared_tags__gt=0) | Q(shared_categories__gt=0))
-            .order_by("-shared_tags", "-shared_categories", "-publish_at")
+            .annotate(
+                related_score=ExpressionWrapper(
+                    F("tag_score")
+                    + F("shared_categories") * Value(self.RELATED_CATEGORY_WEIGHT)
+                    + F("recency"),
+                    output_field=float_field,
+                )
+            )
+            .order_by("-related_score", "-publish_at", "-pk")
         )
 
 
@@ -195,6 +291,12 @@ class Post(models.Model):
         editable=False,
         help_text=_("Kept up to date by the comments app, like WordPress's comment_count."),
     )
+    # Folded copies of the text for the search index (see blog/search.py): filled by
+    # save() and, for the tags, whenever they change; the database indexes them.
+    search_title = models.TextField(editable=False, blank=True, default="")
+    search_tags = models.TextField(editable=False, blank=True, default="")
+    search_excerpt = models.TextField(editable=False, blank=True, default="")
+    search_body = models.TextField(editable=False, blank=True, default="")
 
     objects = PostQuerySet.as_manager()
 
@@ -220,6 +322,10 @@ class Post(models.Model):
         if not self.slug:
             self.slug = unique_slug(Post, self.title, instance_pk=self.pk)
         self.render()
+        self.fill_search_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "excerpt", "body"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, *SEARCH_FIELDS}
         reencode_with_thumbnail(
             self, "cover", "cover_thumbnail", size=1600, thumbnail_size=480, max_pixels=settings.COVER_MAX_PIXELS
         )
@@ -247,6 +353,49 @@ class Post(models.Model):
     def render(self):
         self.body_html = render_markdown(self.body)
         self.excerpt_html = render_markdown(self.excerpt)
+
+    def fill_search_fields(self):
+        """Fold the title, tags, excerpt and body into the ``search_*`` fields the index reads.
+
+        The tag names are read again for a saved post (one query), so that a
+        save never writes back tags older than the ones in the database.
+        """
+        from .search import post_search_fields, post_tag_names  # blog.search imports this module
+
+        fields = post_search_fields(
+            title=self.title,
+            excerpt_html=self.excerpt_html,
+            body_html=self.body_html,
+            tag_names=post_tag_names(self.pk) if self.pk else (),
+        )
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def refresh_search_tags(self):
+        """Fold the post's current tag names into ``search_tags``, in memory and in the database."""
+        from .search import index_text, post_tag_names
+
+        self.search_tags = index_text(*sorted(post_tag_names(self.pk), key=str.casefold))
+        Post.objects.filter(pk=self.pk).update(search_tags=self.search_tags)
+
+
+SEARCH_FIELDS = ("search_title", "search_tags", "search_excerpt", "search_body")
+
+
+def post_tags_changed(sender, instance, action, **kwargs):
+    """Keep ``Post.search_tags`` in step with the post's tags.
+
+    Forms and the admin set tags after saving the post, through taggit's
+    manager, which sends ``m2m_changed``; this is the one hook every path
+    shares. It only refreshes a derived column, as ``save()`` does for the
+    others. (Bulk inserts of ``TaggedPost`` send nothing: they fill
+    ``search_tags`` themselves.)
+    """
+    if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, Post):
+        instance.refresh_search_tags()
+
+
+models.signals.m2m_changed.connect(post_tags_changed, sender=TaggedPost, dispatch_uid="blog_post_search_tags")
 
 
 class FollowQuerySet(models.QuerySet):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
 from blog.models import Post
+from blog.search import index_text, plain_text
 from portal.markup import render_markdown
 
 
@@ -50,6 +51,11 @@ class CommentQuerySet(models.QuerySet):
             return self.all()
         led = Membership.objects.leaders().filter(member=user).values("community")
         return self.filter(post__in=Post.objects.filter(community__in=led).values("pk"))
+
+
+def comment_search_text(body_html: str) -> str:
+    """What ``Comment.search_body`` holds: the rendered comment's words, folded (bulk inserts use it too)."""
+    return index_text(plain_text(body_html))
 
 
 class HoldReason(models.TextChoices):
@@ -147,6 +153,8 @@ class Comment(models.Model):
     )
     returned_note = models.TextField(_("note to the author"), blank=True, editable=False)
     moderators_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The comment's words folded for the search index (see comments/search.py), filled by save().
+    search_body = models.TextField(editable=False, blank=True, default="")
 
     objects = CommentQuerySet.as_manager()
 
@@ -172,6 +180,10 @@ class Comment(models.Model):
         if self.author_id and not self.author_name:
             self.author_name = self.author.public_name
         self.body_html = render_markdown(self.body, comment=True)
+        self.search_body = comment_search_text(self.body_html)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "body" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "search_body"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:comment_id>/edit/", views.edit_comment, name="edit"),
     path("<int:comment_id>/remove/", views.remove_comment, name="remove"),
     path("post/<int:post_id>/feed/", feeds.PostCommentsFeed(), name="post_feed"),
+    path("post/<int:post_id>/feed/atom/", feeds.PostCommentsAtomFeed(), name="post_feed_atom"),
     # Flags and the moderation queue (moderation_views.py)
     path("<int:comment_id>/flag/", moderation_views.flag_comment, name="flag"),
     path("moderation/", moderation_views.queue, name="queue"),

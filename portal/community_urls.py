@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import community_views as accounts_views
 from blog import community_views as blog_views
+from blog.feeds import CommunityPostsFeed, feed_paths
 from comments import insights
 
 app_name = "communities"
@@ -25,4 +26,6 @@ urlpatterns = [
     path("<slug:slug>/leave/", accounts_views.community_leave, name="leave"),
     path("<slug:slug>/invite/", accounts_views.community_invite, name="invite"),
     path("<slug:slug>/insights/", insights.community_insights, name="insights"),
+    # A public community's posts as RSS and Atom (blog/feeds.py); a private community's feed is a 404.
+    *feed_paths("<slug:slug>/feed/", "feed", CommunityPostsFeed),
 ]

@@ -1,17 +1,48 @@
+from functools import partial
+
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
+from django.views.generic import TemplateView
 from django.views.static import serve
+
+from blog.sitemaps import SITEMAPS, ProfileSitemap
+from comments.models import Comment
+from portal.views import healthz
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME
 
+
+def commenters():
+    """Members with an approved comment on a post anyone may read: their profiles go in the sitemap too."""
+    return Comment.objects.counted().on_visible_posts(None).values("author")
+
+
+# Classes (or a partial), not instances: the sitemap views build one per request.
+sitemaps = {**SITEMAPS, "members": partial(ProfileSitemap, contributors=[commenters])}
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("comments/", include("comments.urls")),
     path("communities/", include("portal.community_urls")),
+    path("search/", include("comments.search")),
+    path(
+        "robots.txt",
+        TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),
+        name="robots_txt",
+    ),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap_section"),
     path("", include("blog.urls")),
 ]
 

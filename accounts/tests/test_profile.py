@@ -96,13 +96,13 @@ def test_inactive_member_is_a_404(client):
     assert "Gone Member" not in response.content.decode()
 
 
-@pytest.mark.parametrize("signed_in, expected", [(False, 4), (True, 7)])
+@pytest.mark.parametrize("signed_in, expected", [(False, 4), (True, 8)])
 @pytest.mark.parametrize("members", [1, 6])
 def test_profile_query_count_is_constant(client, django_assert_num_queries, signed_in, expected, members):
     """Guards against per-member or per-field lookups on the profile page: one query for
     the member, one each for the posts, comments and communities lists (their own tests
-    vary their sizes), plus session, visitor and the navigation's communities menu when
-    signed in."""
+    vary their sizes), plus session, visitor, the navigation's communities menu and the follow
+    button when signed in."""
     member = UserFactory(bio="Some words.", website="https://example.org")
     UserFactory.create_batch(members - 1)
     if signed_in:

@@ -25,7 +25,8 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from blog.models import Category, Post, TaggedPost
-from comments.models import Comment
+from blog.search import post_search_fields
+from comments.models import Comment, comment_search_text
 from comments.services import comments_moderate, refresh_comment_counts
 from portal import demo_content as demo
 from portal.markup import render_markdown
@@ -248,8 +249,8 @@ class Command(BaseCommand):
     def seed_benchmark(self, *, count, comments_per_post, authors):
         """Insert benchmark posts 1..count that don't exist yet, with approved comments, in bulk.
 
-        ``Post.save()`` and ``Comment.save()`` are bypassed, so slugs and HTML are set
-        here from a few templates rendered once.
+        ``Post.save()`` and ``Comment.save()`` are bypassed, so slugs, HTML and the
+        folded search fields are set here, from a few templates rendered once.
         """
         existing = set(
             Post.objects.filter(slug__startswith=BENCHMARK_SLUG_PREFIX).values_list("slug", flat=True)
@@ -264,7 +265,11 @@ class Command(BaseCommand):
         tags = [self.get_tag(name) for name in demo.TAG_NAMES]
         bodies = [(body, render_markdown(body)) for body in demo.BENCHMARK_BODIES]
         excerpt_html = render_markdown(demo.BENCHMARK_EXCERPT)
-        comment_bodies = [(body, render_markdown(body, comment=True)) for body in demo.BENCHMARK_COMMENTS]
+        comment_bodies = [
+            (body, html, comment_search_text(html))
+            for body in demo.BENCHMARK_COMMENTS
+            for html in [render_markdown(body, comment=True)]
+        ]
         category_link = Post.categories.through
         now = timezone.now()
 
@@ -281,9 +286,11 @@ class Command(BaseCommand):
                 for n in batch:
                     body, body_html = bodies[n % len(bodies)]
                     publish_at = now - BENCHMARK_SPAN * n / count
+                    title = f"Benchmark post {n}"
+                    post_tags = (tags[n % len(tags)], tags[(n + 3) % len(tags)])  # two different tags
                     posts.append(
                         Post(
-                            title=f"Benchmark post {n}",
+                            title=title,
                             slug=f"{BENCHMARK_SLUG_PREFIX}{n}",
                             author=authors[n % len(authors)],
                             excerpt=demo.BENCHMARK_EXCERPT,
@@ -294,6 +301,13 @@ class Command(BaseCommand):
                             publish_at=publish_at,
                             created=publish_at,
                             updated=publish_at,
+                            # save() is bypassed: fill the folded copies the search index reads.
+                            **post_search_fields(
+                                title=title,
+                                excerpt_html=excerpt_html,
+                                body_html=body_html,
+                                tag_names=[tag.name for tag in post_tags],
+                            ),
                         )
                     )
                 Post.objects.bulk_create(posts, batch_size=500)
@@ -311,7 +325,7 @@ class Command(BaseCommand):
                     [
                         TaggedPost(content_object_id=post.pk, tag_id=tag.pk)
                         for n, post in zip(batch, posts, strict=True)
-                        for tag in (tags[n % len(tags)], tags[(n + 3) % len(tags)])  # two different tags
+                        for tag in (tags[n % len(tags)], tags[(n + 3) % len(tags)])  # as in search_tags
                     ],
                     batch_size=1000,
                 )
@@ -320,7 +334,7 @@ class Command(BaseCommand):
                     gap = (now - post.publish_at) / (comments_per_post + 1)
                     for i in range(comments_per_post):
                         author = authors[(n + i + 1) % len(authors)]
-                        body, body_html = comment_bodies[(n + i) % len(comment_bodies)]
+                        body, body_html, search_body = comment_bodies[(n + i) % len(comment_bodies)]
                         comments.append(
                             Comment(
                                 post_id=post.pk,
@@ -330,6 +344,7 @@ class Command(BaseCommand):
                                 author_email=author.email,
                                 body=body,
                                 body_html=body_html,
+                                search_body=search_body,
                                 status=Comment.Status.APPROVED,
                                 created=post.publish_at + gap * (i + 1),
                             )

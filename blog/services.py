@@ -1,0 +1,139 @@
+"""Following and the weekly digest: every change a member makes to them goes through here.
+
+``follow`` and ``unfollow`` take any of the four kinds of target (a
+``Category``, a taggit ``Tag``, a member, a ``Community``), check that the
+member may follow it, and are idempotent: following twice leaves one row,
+unfollowing what is not followed does nothing.
+
+``followed_posts`` is the read rule behind "My feed" and the digest. It is a
+function here rather than a ``PostQuerySet`` method only because
+``blog/models.py`` is shared with other work this round; it takes the base
+queryset from the caller (``Post.objects.visible_to(member).published()``), so
+visibility stays ``visible_to``'s alone.
+
+The digest's one-click unsubscribe link carries a token signed with
+``django.core.signing`` (the same scheme as the comment emails' links, which
+blog may not import): it names the member and nothing else, does not expire,
+and switches ``digest`` to "none".
+"""
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from taggit.models import Tag
+
+from accounts.models import Community
+
+from .models import Category, Follow, Post, TaggedPost
+
+DIGEST_UNSUBSCRIBE_SALT = "blog.digest.unsubscribe"
+
+
+class FollowRefused(Exception):
+    """The member may not follow this (themselves, say); the message says why."""
+
+
+class FollowTargetHidden(FollowRefused):
+    """The target does not exist for this member (a private community they are not in,
+    an inactive member): views answer 404, as if it did not exist."""
+
+
+class BadDigestToken(Exception):
+    """The unsubscribe link was altered or truncated, or names no member."""
+
+
+def follow_kind(target) -> str:
+    """Which ``Follow`` field points at ``target``: "category", "tag", "member" or "community"."""
+    if isinstance(target, Category):
+        return "category"
+    if isinstance(target, Tag):
+        return "tag"
+    if isinstance(target, get_user_model()):
+        return "member"
+    if isinstance(target, Community):
+        return "community"
+    raise TypeError(f"Members cannot follow a {type(target).__name__}.")
+
+
+def check_followable(*, follower, target) -> str:
+    """The kind of ``target`` if ``follower`` may follow it; raises ``FollowRefused`` otherwise."""
+    kind = follow_kind(target)
+    if kind == "member":
+        if target.pk == follower.pk:
+            raise FollowRefused(_("You cannot follow yourself."))
+        if not target.is_active:
+            raise FollowTargetHidden(_("There is no such member."))
+    elif kind == "community" and not Community.objects.visible_to(follower).filter(pk=target.pk).exists():
+        # A private community is followed by its members (and editors, who see every community).
+        raise FollowTargetHidden(_("There is no such community."))
+    return kind
+
+
+def follow(*, follower, target) -> Follow:
+    """``follower`` follows ``target``; following again returns the existing follow."""
+    kind = check_followable(follower=follower, target=target)
+    # get_or_create falls back to a get when a concurrent request inserted the row first
+    # (the partial unique constraint per kind raises the IntegrityError it expects).
+    followed, _created = Follow.objects.get_or_create(follower=follower, **{kind: target})
+    return followed
+
+
+def unfollow(*, follower, target) -> bool:
+    """``follower`` stops following ``target``; returns whether there was a follow to remove.
+
+    No check beyond the kind: a member who left a private community may still
+    unfollow it.
+    """
+    kind = follow_kind(target)
+    deleted, _per_model = Follow.objects.filter(follower=follower, **{kind: target}).delete()
+    return bool(deleted)
+
+
+def followed_posts(member, *, posts: QuerySet) -> QuerySet:
+    """The posts of ``posts`` in a category, with a tag, by a member or in a community ``member`` follows.
+
+    Each kind is an ``IN (subquery)`` rather than a join, so a post that matches
+    twice (a followed tag and a followed author) comes once without DISTINCT,
+    and the caller's ordering and pagination work as on any post list.
+    """
+    follows = Follow.objects.filter(follower=member)
+    in_categories = Post.categories.through.objects.filter(
+        category__in=follows.filter(category__isnull=False).values("category")
+    ).values("post")
+    with_tags = TaggedPost.objects.filter(tag__in=follows.filter(tag__isnull=False).values("tag")).values(
+        "content_object"
+    )
+    return posts.filter(
+        Q(pk__in=in_categories)
+        | Q(pk__in=with_tags)
+        | Q(author__in=follows.filter(member__isnull=False).values("member"))
+        | Q(community__in=follows.filter(community__isnull=False).values("community"))
+    )
+
+
+# --- The weekly digest's unsubscribe link --------------------------------------
+
+
+def digest_unsubscribe_token(member) -> str:
+    """A signed token naming ``member``, for the digest's one-click unsubscribe link."""
+    return signing.dumps({"m": member.pk}, salt=DIGEST_UNSUBSCRIBE_SALT, compress=True)
+
+
+def member_for_digest_token(token: str):
+    """The member a digest unsubscribe token names; ``BadDigestToken`` if it is not one of ours."""
+    try:
+        member_id = int(signing.loads(token, salt=DIGEST_UNSUBSCRIBE_SALT)["m"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as error:
+        raise BadDigestToken from error
+    member = get_user_model().objects.filter(pk=member_id).first()
+    if member is None:
+        raise BadDigestToken
+    return member
+
+
+def digest_stop(*, member) -> None:
+    """Switch ``member``'s digest off (what the unsubscribe link does)."""
+    User = get_user_model()
+    User.objects.filter(pk=member.pk).update(digest=User.Digest.NONE)
+    member.digest = User.Digest.NONE

@@ -1,0 +1,170 @@
+"""The weekly digest email: the week's posts from what a member follows.
+
+``python manage.py send_digests`` (run daily by cron or a systemd timer, see
+the README) enqueues one ``send_digest`` task per member who chose the weekly
+digest and whose last digest is at least ``DIGEST_INTERVAL`` old (or who never
+had one). The task, run by the worker (``db_worker``):
+
+* lists the posts published since the member's last digest (the last 7 days
+  for a first digest, at most ``DIGEST_MAX_WINDOW`` back) that come from what
+  they follow (``blog.services.followed_posts``) and that they may read
+  (``Post.objects.visible_to(member)``), leaving out their own posts;
+* sends nothing, and leaves ``digest_sent_at`` alone, when there is nothing
+  new, so the member is looked at again on the next run;
+* claims the digest by setting ``digest_sent_at`` with a conditional UPDATE
+  before sending, so two runs (or a task enqueued twice) send one email; a
+  failed send gives the claim back, and the next run tries again.
+
+The email is plain text with an HTML alternative (``templates/blog/email/``),
+links to the member's settings and carries a signed one-click unsubscribe
+link (also as ``List-Unsubscribe``, RFC 8058) that sets the digest to "none".
+It follows the comment emails (``comments/notifications.py``), which blog may
+not import.
+"""
+
+import email.policy
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives, mailers
+from django.db.models import Q
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Post
+from .services import digest_unsubscribe_token, followed_posts
+
+logger = logging.getLogger(__name__)
+
+DIGEST_INTERVAL = timedelta(days=7)
+# How far back a digest looks at most, for a member whose last digest is long past.
+DIGEST_MAX_WINDOW = timedelta(days=14)
+DIGEST_MAX_POSTS = 20
+
+
+def members_due_a_digest(now=None):
+    """Active members with an address who chose the weekly digest and had none for a week."""
+    now = now or timezone.now()
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True, digest=User.Digest.WEEKLY)
+        .exclude(email="")
+        .filter(Q(digest_sent_at__isnull=True) | Q(digest_sent_at__lte=now - DIGEST_INTERVAL))
+    )
+
+
+def digest_since(member, now):
+    """Where ``member``'s next digest starts: their last digest, within bounds."""
+    if member.digest_sent_at is None:
+        return now - DIGEST_INTERVAL
+    return max(member.digest_sent_at, now - DIGEST_MAX_WINDOW)
+
+
+def digest_posts(member, *, since):
+    """The posts for ``member``'s digest: from what they follow, that they may read, newest first."""
+    readable = Post.objects.visible_to(member).published().filter(publish_at__gt=since).exclude(author=member)
+    return (
+        followed_posts(member, posts=readable)
+        .select_related("author", "community")
+        .order_by("-publish_at", "-pk")
+    )
+
+
+@task
+def send_digest(member_id: int) -> int:
+    """Email ``member_id`` their weekly digest if it is due and there is something new; returns 0 or 1."""
+    now = timezone.now()
+    User = get_user_model()
+    member = members_due_a_digest(now).filter(pk=member_id).first()
+    if member is None:
+        return 0
+    previous = member.digest_sent_at
+    posts_qs = digest_posts(member, since=digest_since(member, now))
+    posts = list(posts_qs[: DIGEST_MAX_POSTS + 1])
+    if not posts:
+        return 0
+    total = len(posts) if len(posts) <= DIGEST_MAX_POSTS else posts_qs.count()
+    # Claim this week's digest: a second task for the same member finds it taken.
+    claimed = (
+        members_due_a_digest(now).filter(pk=member.pk, digest_sent_at=previous).update(digest_sent_at=now)
+    )
+    if not claimed:
+        return 0
+    message = build_digest_email(member, posts[:DIGEST_MAX_POSTS], total=total)
+    try:
+        sent = mailers.default.send_messages([message])
+    except OSError:
+        logger.warning(
+            "Sending the weekly digest to member %s failed; the next run retries.", member.pk, exc_info=True
+        )
+        User.objects.filter(pk=member.pk, digest_sent_at=now).update(digest_sent_at=previous)
+        return 0
+    return sent
+
+
+def absolute_url(path: str) -> str:
+    return f"{settings.PORTAL_BASE_URL}{path}"
+
+
+class _OneLineHeader(str):
+    """A header value written on one line (RFC 5322 allows 998 characters).
+
+    The email package folds headers at 78 columns and turns a long value with
+    no space, such as an unsubscribe URL, into RFC 2047 encoded words that mail
+    clients do not read in ``List-Unsubscribe``. (The same as in
+    ``comments.notifications``, which blog may not import.)
+    """
+
+    def __new__(cls, name, value):
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy):
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+class DigestEmail(EmailMultiAlternatives):
+    ONE_LINE_HEADERS = ("List-Unsubscribe",)
+
+    def message(self, *, policy=email.policy.default):
+        msg = super().message(policy=policy)
+        for name in self.ONE_LINE_HEADERS:
+            if name in self.extra_headers:
+                del msg[name]
+                msg.set_raw(name, _OneLineHeader(name, self.extra_headers[name]))
+        return msg
+
+
+def build_digest_email(member, posts, *, total) -> DigestEmail:
+    unsubscribe_url = absolute_url(
+        reverse("blog:digest_unsubscribe", kwargs={"token": digest_unsubscribe_token(member)})
+    )
+    context = {
+        "member": member,
+        "items": [{"post": post, "url": absolute_url(post.get_absolute_url())} for post in posts],
+        "total": total,
+        "more": total - len(posts),
+        "portal_name": settings.PORTAL_NAME,
+        "site_url": absolute_url("/"),
+        "my_feed_url": absolute_url(reverse("blog:my_feed")),
+        "settings_url": absolute_url(reverse("accounts:edit_profile")),
+        "unsubscribe_url": unsubscribe_url,
+    }
+    subject = " ".join(render_to_string("blog/email/digest_subject.txt", context).split())
+    message = DigestEmail(
+        subject=f"[{settings.PORTAL_NAME}] {subject}",
+        body=render_to_string("blog/email/digest_message.txt", context),
+        to=[member.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string("blog/email/digest_message.html", context), "text/html")
+    return message
