@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
@@ -48,6 +49,14 @@ class Category(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent category"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
 
     class Meta:
         verbose_name = _("category")
@@ -227,6 +236,7 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
         PUBLISHED = "published", _("Published")
 
     class Visibility(models.TextChoices):
@@ -285,6 +295,21 @@ class Post(models.Model):
         help_text=_("Members-only posts are seen only by the members of their community."),
     )
     comments_open = models.BooleanField(_("comments open"), default=True)
+    featured = models.BooleanField(
+        _("featured"), default=False, help_text=_("Featured posts are shown at the top of the home page.")
+    )
+    featured_order = models.PositiveSmallIntegerField(
+        _("featured order"), default=0, help_text=_("Lower numbers come first among featured posts.")
+    )
+    wp_id = models.PositiveBigIntegerField(
+        _("WordPress ID"),
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_("The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here."),
+    )
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True, editable=False)
     comment_count = models.PositiveIntegerField(
         _("approved comments"),
         default=0,
@@ -298,6 +323,21 @@ class Post(models.Model):
     search_excerpt = models.TextField(editable=False, blank=True, default="")
     search_body = models.TextField(editable=False, blank=True, default="")
 
+    # Revision history (who changed what and when; revert from the admin). The
+    # derived HTML, search and count fields are left out: they follow the source.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "body_html",
+            "excerpt_html",
+            "comment_count",
+            "search_title",
+            "search_tags",
+            "search_excerpt",
+            "search_body",
+            "cover_thumbnail",
+        ]
+    )
+
     objects = PostQuerySet.as_manager()
 
     class Meta:
@@ -307,7 +347,7 @@ class Post(models.Model):
         indexes = [models.Index(fields=["status", "-publish_at"], name="blog_post_status_publish")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "published"]), name="blog_post_status_valid"
+                condition=Q(status__in=["draft", "review", "published"]), name="blog_post_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(visibility="public") | Q(community__isnull=False),
@@ -469,3 +509,111 @@ class Follow(models.Model):
     @property
     def target(self):
         return self.category or self.tag or self.member or self.community
+
+
+class Page(models.Model):
+    """A site page (About, Contact, …) at its own path, as WordPress pages are; pages nest under a parent."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, allow_unicode=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent page"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    path = models.CharField(_("path"), max_length=500, unique=True, editable=False)
+    body = models.TextField(_("body"), blank=True, help_text=_("In Markdown (HTML is kept, sanitized)."))
+    body_html = models.TextField(editable=False, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    menu_order = models.IntegerField(_("menu order"), default=0)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+    wp_id = models.PositiveBigIntegerField(null=True, blank=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("page")
+        verbose_name_plural = _("pages")
+        ordering = ["path"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="blog_page_status_valid")
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.slug = self.slug or slugify(self.title)[:200] or "page"
+        self.path = f"{self.parent.path}{self.slug}/" if self.parent_id else f"{self.slug}/"
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:page", kwargs={"path": self.path.rstrip("/")})
+
+
+class LearningPath(models.Model):
+    """An editor-curated, ordered sequence of posts, e.g. "From individual to organizational learning"."""
+
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("In Markdown."))
+    description_html = models.TextField(editable=False, blank=True)
+    published = models.BooleanField(_("published"), default=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    updated = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("learning path")
+        verbose_name_plural = _("learning paths")
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.description_html = render_markdown(self.description)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:learning_path", kwargs={"slug": self.slug})
+
+
+class LearningPathStep(models.Model):
+    class Stage(models.TextChoices):
+        DEPENDENCE = "dependence", _("Dependence")
+        INDEPENDENCE = "independence", _("Independence")
+        INTERDEPENDENCE = "interdependence", _("Interdependence")
+
+    path = models.ForeignKey(LearningPath, verbose_name=_("learning path"), on_delete=models.CASCADE, related_name="steps")
+    post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="path_steps")
+    order = models.PositiveIntegerField(_("order"), default=0, db_index=True)
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("Why this step, in a sentence."))
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["path", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["path", "post"], name="blog_step_post_once_per_path")]
+
+    def __str__(self):
+        return f"{self.path}: {self.post}"
+
+
+class StepCompletion(models.Model):
+    """A member marked a step of a learning path as done."""
+
+    step = models.ForeignKey(LearningPathStep, on_delete=models.CASCADE, related_name="completions")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_completions")
+    done_at = models.DateTimeField(_("done at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("completed step")
+        verbose_name_plural = _("completed steps")
+        ordering = ["-done_at"]
+        constraints = [models.UniqueConstraint(fields=["step", "member"], name="blog_step_done_once")]
+
+    def __str__(self):
+        return f"{self.member} ✓ {self.step}"

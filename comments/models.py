@@ -155,6 +155,9 @@ class Comment(models.Model):
     moderators_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The comment's words folded for the search index (see comments/search.py), filled by save().
     search_body = models.TextField(editable=False, blank=True, default="")
+    wp_id = models.PositiveBigIntegerField(
+        null=True, blank=True, editable=False, help_text=_("The comment's ID in the WordPress export it came from.")
+    )
 
     objects = CommentQuerySet.as_manager()
 
@@ -170,7 +173,10 @@ class Comment(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "approved", "rejected", "spam"]),
                 name="comments_comment_status_valid",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["post", "wp_id"], condition=Q(wp_id__isnull=False), name="comments_one_import_per_wp_comment"
+            ),
         ]
 
     def __str__(self):
