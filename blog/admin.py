@@ -6,10 +6,16 @@ raw-id lookups on ``author``), since editors cannot view members there.
 
 The comments app extends ``PostAdmin`` with a pending-comments column (see
 ``comments/admin.py``); this module must not import comments.
+
+Publishing needs ``blog.publish_post`` (the Editors group has it): other staff
+authors may save drafts and submit them for review, never publish. Every post
+keeps a revision history (django-simple-history): who changed what and when,
+with a revert from the history page.
 """
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -18,6 +24,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Category, Post
 
@@ -31,6 +38,7 @@ class PublicationFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return [
             ("draft", _("Draft")),
+            ("review", _("In review")),
             ("published", _("Published")),
             ("scheduled", _("Scheduled")),
         ]
@@ -40,6 +48,8 @@ class PublicationFilter(admin.SimpleListFilter):
         match self.value():
             case "draft":
                 return queryset.filter(status=Post.Status.DRAFT)
+            case "review":
+                return queryset.filter(status=Post.Status.REVIEW)
             case "published":
                 return queryset.filter(status=Post.Status.PUBLISHED, publish_at__lte=now)
             case "scheduled":
@@ -47,8 +57,63 @@ class PublicationFilter(admin.SimpleListFilter):
         return queryset
 
 
+PUBLISH_PERMISSION = "blog.publish_post"
+
+
+def may_publish(user):
+    return user.has_perm(PUBLISH_PERMISSION)
+
+
+class PostChangeList(ChangeList):
+    """The post list: only authors who may publish edit featured posts in place."""
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        if not may_publish(request.user):
+            self.list_editable = ()
+
+
+class PostAdminForm(forms.ModelForm):
+    """Refuses publishing for authors without ``blog.publish_post``, whatever the POST says.
+
+    ``PostAdmin.get_form`` sets ``may_publish`` and leaves "Published" out of
+    the status choices; this check also covers a status that is not in the
+    form (read-only) and a revert to a published revision from the history.
+    """
+
+    may_publish = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "featured_order" in self.fields:
+            self.fields["featured_order"].required = False
+
+    def clean_featured_order(self):
+        return self.cleaned_data.get("featured_order") or 0
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.may_publish:
+            return cleaned_data
+        status = cleaned_data.get("status", self.instance.status)
+        if status == Post.Status.PUBLISHED:
+            stored = None
+            if self.instance.pk is not None:
+                stored = Post.objects.filter(pk=self.instance.pk).values_list("status", flat=True).first()
+            if stored != Post.Status.PUBLISHED:
+                message = _("You may not publish posts: save it as a draft or submit it for review.")
+                if "status" in self.fields:
+                    self.add_error("status", message)
+                else:
+                    raise forms.ValidationError(message)
+        return cleaned_data
+
+
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(SimpleHistoryAdmin):
+    form = PostAdminForm
+    # The "Preview on site" link beside History (see the template).
+    change_form_template = "admin/blog/post/change_form.html"
     list_display = [
         "title",
         "author",
@@ -56,7 +121,11 @@ class PostAdmin(admin.ModelAdmin):
         "publication_status",
         "publish_at",
         "approved_comments",
+        "featured",
+        "featured_order",
     ]
+    list_editable = ["featured", "featured_order"]
+    history_list_display = ["status"]
     list_select_related = ["author"]
     list_filter = [
         PublicationFilter,
@@ -68,7 +137,7 @@ class PostAdmin(admin.ModelAdmin):
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created", "updated", "comment_count", "body_preview"]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "submit_for_review", "unpublish", "feature", "unfeature"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "author"]}),
         (_("Content"), {"fields": ["excerpt", "body", "cover"]}),
@@ -76,10 +145,12 @@ class PostAdmin(admin.ModelAdmin):
         (
             _("Publishing"),
             {
-                "fields": ["status", "publish_at", "comments_open"],
+                "fields": ["status", "publish_at", "comments_open", "featured", "featured_order"],
                 "description": _(
                     "A published post with a publish date in the future is scheduled: "
-                    "it appears on the site at that date."
+                    "it appears on the site at that date. Authors who are not editors "
+                    "submit their posts for review; an editor publishes them. Featured "
+                    "posts are shown at the top of the home page, lowest order first."
                 ),
             },
         ),
@@ -97,11 +168,33 @@ class PostAdmin(admin.ModelAdmin):
             return self.fieldsets
         return [*self.fieldsets, *self.change_fieldsets]
 
+    def has_publish_permission(self, request):
+        # Actions pass with any one of their permissions: this one implies "change".
+        return self.has_change_permission(request) and may_publish(request.user)
+
+    def get_changelist(self, request, **kwargs):
+        return PostChangeList
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not may_publish(request.user):
+            # Choosing what the home page features is the editors' call, and a post
+            # already live (or scheduled) stays so until an editor changes it.
+            fields += ["featured", "featured_order"]
+            if obj is not None and obj.status == Post.Status.PUBLISHED:
+                fields += ["status", "publish_at"]
+        return fields
+
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        form.may_publish = may_publish(request.user)
+        if not form.may_publish and "status" in form.base_fields:
+            form.base_fields["status"].choices = [
+                choice for choice in form.base_fields["status"].choices if choice[0] != Post.Status.PUBLISHED
+            ]
         if "author" in form.base_fields:
             # A plain select of active members (editors may not browse the user
             # admin), keeping the current author even if they have left.
@@ -125,6 +218,7 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def publication_status(self, post):
+        # "In review" and "Draft" come from the status's label.
         if post.is_scheduled:
             return _("Scheduled")
         return post.get_status_display()
@@ -138,11 +232,11 @@ class PostAdmin(admin.ModelAdmin):
         # body_html is the sanitizer's output (see portal.markup), the only HTML we mark safe.
         return mark_safe(post.body_html)  # noqa: S308
 
-    @admin.action(description=_("Publish selected posts"), permissions=["change"])
+    @admin.action(description=_("Publish selected posts"), permissions=["publish"])
     def publish(self, request, queryset):
-        """Publish drafts, keeping their publish dates: a future date stays scheduled."""
+        """Publish drafts and posts in review, keeping their publish dates: a future date stays scheduled."""
         now = timezone.now()
-        drafts = queryset.filter(status=Post.Status.DRAFT)
+        drafts = queryset.filter(status__in=[Post.Status.DRAFT, Post.Status.REVIEW])
         scheduled = drafts.filter(publish_at__gt=now).count()
         changed = drafts.update(status=Post.Status.PUBLISHED, updated=now)
         message = ngettext("%(count)d post was published.", "%(count)d posts were published.", changed)
@@ -155,7 +249,42 @@ class PostAdmin(admin.ModelAdmin):
             ) % {"count": scheduled}
         self.message_user(request, message)
 
-    @admin.action(description=_("Unpublish selected posts (back to draft)"), permissions=["change"])
+    @admin.action(description=_("Submit selected drafts for review"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        changed = queryset.filter(status=Post.Status.DRAFT).update(
+            status=Post.Status.REVIEW, updated=timezone.now()
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d post was submitted for review.",
+                "%(count)d posts were submitted for review.",
+                changed,
+            )
+            % {"count": changed},
+        )
+
+    @admin.action(description=_("Feature selected posts on the home page"), permissions=["publish"])
+    def feature(self, request, queryset):
+        changed = queryset.filter(featured=False).update(featured=True, updated=timezone.now())
+        self.message_user(
+            request,
+            ngettext("%(count)d post is now featured.", "%(count)d posts are now featured.", changed)
+            % {"count": changed},
+        )
+
+    @admin.action(description=_("Stop featuring selected posts"), permissions=["publish"])
+    def unfeature(self, request, queryset):
+        changed = queryset.filter(featured=True).update(featured=False, updated=timezone.now())
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d post is no longer featured.", "%(count)d posts are no longer featured.", changed
+            )
+            % {"count": changed},
+        )
+
+    @admin.action(description=_("Unpublish selected posts (back to draft)"), permissions=["publish"])
     def unpublish(self, request, queryset):
         changed = queryset.filter(status=Post.Status.PUBLISHED).update(
             status=Post.Status.DRAFT, updated=timezone.now()
@@ -184,3 +313,6 @@ class CategoryAdmin(admin.ModelAdmin):
     def posts(self, category):
         url = reverse("admin:blog_post_changelist") + f"?categories__id__exact={category.pk}"
         return format_html('<a href="{}">{}</a>', url, category.post_count)
+
+
+from . import admin_paths  # noqa: E402,F401

@@ -344,6 +344,8 @@ class Post(models.Model):
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         ordering = ["-publish_at", "-id"]
+        # Editors publish; other staff authors may only submit posts for review.
+        permissions = [("publish_post", _("Can publish posts"))]
         indexes = [models.Index(fields=["status", "-publish_at"], name="blog_post_status_publish")]
         constraints = [
             models.CheckConstraint(
@@ -389,6 +391,10 @@ class Post(models.Model):
     @property
     def is_draft(self):
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_in_review(self):
+        return self.status == self.Status.REVIEW
 
     def render(self):
         self.body_html = render_markdown(self.body)

@@ -1,6 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
-from . import archive_views, converters, feeds, follow_views, views
+from . import archive_views, converters, feeds, follow_views, path_views, views
 
 register_converter(converters.FourDigitYearConverter, "yyyy")
 register_converter(converters.TwoDigitConverter, "mm")
@@ -29,4 +29,12 @@ urlpatterns = [
     *feeds.feed_paths("category/<slug:slug>/feed/", "category_feed", feeds.CategoryPostsFeed),
     *feeds.feed_paths("tag/<slug:slug>/feed/", "tag_feed", feeds.TagPostsFeed),
     *feeds.feed_paths("author/<str:username>/feed/", "author_feed", feeds.AuthorPostsFeed),
+    # Learning paths (path_views.py)
+    path("paths/", path_views.path_list, name="learning_paths"),
+    path("paths/<slug:slug>/", path_views.path_detail, name="learning_path"),
+    path("paths/<slug:slug>/steps/<int:step_id>/done/", path_views.step_done, name="step_done"),
+    path("paths/<slug:slug>/steps/<int:step_id>/undone/", path_views.step_undone, name="step_undone"),
+    # Site pages at their WordPress path, e.g. about/team/: only word segments, and LAST,
+    # so it never shadows an address above (an unknown path is a 404 from page_detail).
+    re_path(r"^(?P<path>[-\w]+(?:/[-\w]+)*)/$", path_views.page_detail, name="page"),
 ]

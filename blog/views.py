@@ -127,10 +127,16 @@ class HomeView(PostListMixin, ListView):
             .order_by()
             .values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
         )
+        featured = readable.filter(featured=True)
+        featured_count = featured.order_by().values(
+            n=Func(F("pk"), function="COUNT", output_field=IntegerField())
+        )
         categories = list(
             Category.objects.annotate(
                 post_count=Count("posts", filter=Q(posts__in=readable)),
                 public_posts=Subquery(public_count),
+                # Whether the featured band has anything to show, at no extra query.
+                featured_post_count=Subquery(featured_count),
             )
         )
         stamp = categories[0].public_posts if categories else "none"
@@ -139,7 +145,15 @@ class HomeView(PostListMixin, ListView):
         if sidebar is None:
             sidebar = {"most_discussed": most_discussed_posts(), "tag_cloud": tag_cloud()}
             cache.set(key, sidebar, HOME_CACHE_SECONDS)
-        context.update(categories=categories, **sidebar)
+        # Featured posts, chosen and ordered by editors, in a band at the top of the
+        # first page: one query when there are any (the topics query counts them),
+        # and they stay in the list below as well.
+        featured_posts, featured_limit = [], 3
+        page = context.get("page_obj")
+        any_featured = categories[0].featured_post_count if categories else True
+        if any_featured and (page is None or page.number == 1):
+            featured_posts = list(featured.order_by("featured_order", "-publish_at", "-pk")[:featured_limit])
+        context.update(categories=categories, featured_posts=featured_posts, **sidebar)
         return context
 
 
@@ -147,11 +161,34 @@ class CategoryPostsView(PostListMixin, ListView):
     template_name = "blog/category.html"
 
     def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["slug"])
-        return self.posts().published().filter(categories=self.category)
+        # WordPress's hierarchy: the page lists the category's subcategories and includes
+        # the posts of all its descendants. One query loads every category (there are
+        # few) and finds this one and its descendants in Python.
+        categories = list(Category.objects.all())
+        self.category = next((c for c in categories if c.slug == self.kwargs["slug"]), None)
+        if self.category is None:
+            raise Http404("No such category.")
+        self.subcategories = [c for c in categories if c.parent_id == self.category.pk]
+        ids = self.descendant_ids(self.category.pk, [(c.pk, c.parent_id) for c in categories])
+        in_tree = Post.categories.through.objects.filter(category_id__in=ids).values("post_id")
+        return self.posts().published().filter(pk__in=in_tree)
+
+    @staticmethod
+    def descendant_ids(root_id, pairs):
+        """``root_id`` and the ids of all categories under it, from (id, parent_id) pairs; safe on cycles."""
+        children = {}
+        for pk, parent_id in pairs:
+            children.setdefault(parent_id, []).append(pk)
+        found, todo = {root_id}, [root_id]
+        while todo:
+            for child in children.get(todo.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+        return found
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(category=self.category, **kwargs)
+        return super().get_context_data(category=self.category, subcategories=self.subcategories, **kwargs)
 
 
 class TagPostsView(PostListMixin, ListView):

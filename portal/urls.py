@@ -7,8 +7,10 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from blog import views as blog_views
 from blog.sitemaps import SITEMAPS, ProfileSitemap
 from comments.models import Comment
+from comments.wordpress import with_legacy_redirect
 from portal.views import healthz
 
 admin.site.site_header = settings.PORTAL_NAME
@@ -43,6 +45,8 @@ urlpatterns = [
         name="sitemap",
     ),
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap_section"),
+    # WordPress's ?p=<id> links to imported posts redirect (301) to the post.
+    path("", with_legacy_redirect(blog_views.HomeView.as_view()), name="home_or_legacy"),
     path("", include("blog.urls")),
 ]
 

@@ -21,6 +21,9 @@ EDITOR_MODELS = [
     ("taggit", "tag"),
     ("taggit", "taggeditem"),
     ("comments", "comment"),
+    ("blog", "learningpath"),
+    ("blog", "learningpathstep"),
+    ("blog", "page"),
 ]
 # The moderation tools (migration 0004): no adding or deleting the one settings
 # row, no adding flags (members raise them), and the audit trail is read-only.
@@ -31,6 +34,14 @@ MODERATION_PERMISSIONS = {
     ("comments", "change_commentflag"),
     ("comments", "delete_commentflag"),
     ("comments", "view_moderationevent"),
+}
+# Editors publish posts (migration 0008); other staff authors only submit them for review.
+PUBLISHING_PERMISSIONS = {("blog", "publish_post")}
+# Learning paths and pages (migration 0009): progress and revisions are read, revisions reverted.
+CURATION_PERMISSIONS = {
+    ("blog", "view_stepcompletion"),
+    ("blog", "view_historicalpost"),
+    ("blog", "change_historicalpost"),
 }
 
 
@@ -58,6 +69,8 @@ def test_group_has_exactly_the_editor_permissions():
             for action in ("add", "change", "delete", "view")
         }
         | MODERATION_PERMISSIONS
+        | PUBLISHING_PERMISSIONS
+        | CURATION_PERMISSIONS
     )
 
 

@@ -1,0 +1,26 @@
+"""WordPress's /?p=<id> links keep working after an import."""
+
+import pytest
+
+from accounts.tests.factories import UserFactory
+from blog.models import Post
+from blog.tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_old_post_links_redirect_permanently(client):
+    post = PostFactory(wp_id=1234)
+    response = client.get("/?p=1234")
+    assert response.status_code == 301
+    assert response["Location"] == post.get_absolute_url()
+
+
+def test_unknown_bad_or_hidden_ids_are_404_and_the_home_page_still_works(client):
+    PostFactory(wp_id=77, status=Post.Status.DRAFT)
+    for query in ("?p=999", "?p=abc", "?p=-1", "?p=77"):
+        assert client.get("/" + query).status_code == 404, query
+    client.force_login(UserFactory())
+    assert client.get("/?p=77").status_code == 404
+    home = client.get("/")
+    assert home.status_code == 200 and "<h1" in home.content.decode()
