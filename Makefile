@@ -21,13 +21,14 @@ done; \
 exit 1
 endef
 
-.PHONY: help run worker test lint format migrate seed clean
+.PHONY: help run worker test lint format migrate seed clean bench
 
 help:
 	@echo "make run   - install, migrate, seed demo data and serve on http://$(HOST):$(PORT), with the task worker"
 	@echo "make worker - run the background task worker alone (sends the notification emails)"
 	@echo "make test  - install the dev requirements and run the whole test suite"
 	@echo "make lint  - ruff check"
+	@echo "make bench - HTTP load benchmark: gunicorn (DEBUG off) + wrk on a 10,000-post database (var/bench)"
 
 $(PY):
 	@python=$$($(FIND_PYTHON)) || { \
@@ -67,6 +68,11 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+
+# Seeds var/bench/bench.sqlite3 (or the database in DATABASE_URL), serves it with gunicorn
+# the production way and drives each page with wrk; BENCH_DURATION=seconds per page (10).
+bench: $(VENV)/.installed-dev
+	$(PY) -m portal.bench
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
