@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Ln, NullIf
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -158,39 +159,41 @@ class PostQuerySet(models.QuerySet):
         * plus a recency bonus (``RELATED_RECENCY_STEPS``: 0.3 for a post of
           the last week, down to nothing after two years).
 
-        All in the one query that lists the candidates, never a query per
-        candidate: ``N`` and each ``n`` (one per tag of ``post``, a handful)
-        are uncorrelated scalar subqueries, each run once, and a candidate's
-        tag score is one correlated SUM over its shared tags, written as
-        ``count * log N - sum(log n)`` so that ``N`` is counted once. (Django
-        provides LN on SQLite builds that lack it.) Ties go to the newer post.
+        Two queries, never one per candidate: one aggregate counts ``N`` and
+        each ``n`` (one per tag of ``post``, a handful), and the weights go into
+        the query that lists the candidates as constants, so each candidate's
+        tag score is one correlated SUM over its shared tags. (Counting the
+        ``n`` inside the candidate query instead made PostgreSQL recount them
+        for every candidate: 0.8 s on 10,000 posts.) Ties go to the newer post.
         """
         tag_ids, category_ids = sorted(set(tag_ids)), sorted(set(category_ids))
         if not tag_ids and not category_ids:
             return self.none()
         float_field = FloatField()
 
-        def log_count(queryset):
-            return Ln(Cast(NullIf(queryset._count(), Value(0)), float_field))
-
-        def with_tag(tag_id):
-            return self.filter(pk__in=TaggedPost.objects.filter(tag_id=tag_id).values("content_object"))
-
         tag_score = Value(0.0, output_field=float_field)
         if tag_ids:
-            # log n of each of the post's tags; a shared tag is on the candidate, one of these posts: n >= 1.
-            log_posts_with_tag = Case(
-                *(When(tag_id=tag_id, then=log_count(with_tag(tag_id))) for tag_id in tag_ids),
+            counts = self.aggregate(
+                total=Count("pk", distinct=True),
+                **{
+                    f"tag_{tag_id}": Count("pk", filter=Q(tagged_items__tag_id=tag_id), distinct=True)
+                    for tag_id in tag_ids
+                },
+            )
+            total = counts["total"] or 0
+            weights = {
+                tag_id: math.log(total / counts[f"tag_{tag_id}"]) if counts[f"tag_{tag_id}"] else 0.0
+                for tag_id in tag_ids
+            }
+            weight_of_tag = Case(
+                *(When(tag_id=tag_id, then=Value(weight)) for tag_id, weight in weights.items()),
+                default=Value(0.0),
                 output_field=float_field,
             )
             summed = (
                 TaggedPost.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
                 .values("content_object")
-                .annotate(
-                    score=ExpressionWrapper(
-                        Count("pk") * log_count(self) - Sum(log_posts_with_tag), output_field=float_field
-                    )
-                )
+                .annotate(score=Sum(weight_of_tag))
                 .values("score")
             )
             tag_score = Coalesce(Subquery(summed, output_field=float_field), Value(0.0))
