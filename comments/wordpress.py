@@ -890,20 +890,26 @@ class _Importer:
 
 
 def legacy_redirect(request, fallback=None):
-    """301 from WordPress's ``/?p=<id>`` to the imported post.
+    """301 from WordPress's ``/?p=<id>`` to the imported post, and ``/?page_id=<id>`` to the page.
 
-    Only posts the visitor may read are redirected; anything else is a 404.
+    Only posts the visitor may read (and published pages) are redirected; anything else is a 404.
     ``fallback`` (a view) serves the request when it carries no such parameter.
     """
-    post_id = request.GET.get("p")
-    if post_id is None:
+    post_id, page_id = request.GET.get("p"), request.GET.get("page_id")
+    if post_id is None and page_id is None:
         if fallback is not None:
             return fallback(request)
         raise Http404
-    if not post_id.isdigit():
+    if post_id is not None:
+        if not post_id.isdigit():
+            raise Http404
+        post = get_object_or_404(Post.objects.visible_to(request.user), wp_id=int(post_id))
+        return HttpResponsePermanentRedirect(post.get_absolute_url())
+    if not page_id.isdigit():
         raise Http404
-    post = get_object_or_404(Post.objects.visible_to(request.user), wp_id=int(post_id))
-    return HttpResponsePermanentRedirect(post.get_absolute_url())
+    pages = Page.objects.all() if request.user.is_staff else Page.objects.filter(status=Page.Status.PUBLISHED)
+    page = get_object_or_404(pages, wp_id=int(page_id))
+    return HttpResponsePermanentRedirect(page.get_absolute_url())
 
 
 def with_legacy_redirect(view):

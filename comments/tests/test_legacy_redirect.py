@@ -24,3 +24,17 @@ def test_unknown_bad_or_hidden_ids_are_404_and_the_home_page_still_works(client)
     assert client.get("/?p=77").status_code == 404
     home = client.get("/")
     assert home.status_code == 200 and "<h1" in home.content.decode()
+
+
+def test_old_page_links_redirect_to_the_page_at_its_path(client):
+    from blog.models import Page
+
+    parent = Page.objects.create(title="About", slug="about", status=Page.Status.PUBLISHED, wp_id=2)
+    child = Page.objects.create(title="Team", slug="team", parent=parent, status=Page.Status.PUBLISHED, wp_id=9)
+    Page.objects.create(title="Hidden", slug="hidden", status=Page.Status.DRAFT, wp_id=10)
+    response = client.get("/?page_id=9")
+    assert response.status_code == 301
+    assert response["Location"] == child.get_absolute_url() == "/about/team/"
+    assert client.get(response["Location"]).status_code == 200
+    for query in ("?page_id=10", "?page_id=404", "?page_id=x"):
+        assert client.get("/" + query).status_code == 404, query
