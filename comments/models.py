@@ -9,6 +9,10 @@ from blog.models import Post
 from blog.search import index_text, plain_text
 from portal.markup import render_markdown
 
+# Held comments waiting for an editor: pending, not sent back to their author, not
+# removed. A Q object so that aggregates (the queue's counts) use the same rule.
+IN_MODERATION_QUEUE = Q(status="pending", returned_at__isnull=True, removed_at__isnull=True)
+
 
 class CommentQuerySet(models.QuerySet):
     def approved(self):
@@ -34,7 +38,7 @@ class CommentQuerySet(models.QuerySet):
 
     def in_moderation_queue(self):
         """Held comments waiting for an editor: pending and not sent back to their author."""
-        return self.pending().filter(returned_at__isnull=True, removed_at__isnull=True)
+        return self.filter(IN_MODERATION_QUEUE)
 
     def moderatable_by(self, user):
         """The comments ``user`` may moderate: the one rule behind every moderation check.

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms import FlagForm
-from .models import Comment, CommentFlag
+from .models import IN_MODERATION_QUEUE, Comment, CommentFlag
 from .services import (
     author_mark_spam,
     comment_flag,
@@ -50,8 +50,8 @@ def open_flags():
     return CommentFlag.objects.filter(dismissed_at__isnull=True)
 
 
-# Held: pending and not sent back (``CommentQuerySet.in_moderation_queue``).
-HELD = Q(status=Status.PENDING, returned_at__isnull=True)
+# Held: the rule of ``CommentQuerySet.in_moderation_queue``, for the counts.
+HELD = IN_MODERATION_QUEUE
 # Flagged: comments with open flags that an editor can still act on — approved
 # ones below the threshold and pending ones hidden by flags. Comments sent back
 # to their author or removed are out of the editors' hands.
