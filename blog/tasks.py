@@ -22,18 +22,19 @@ It follows the comment emails (``comments/notifications.py``), which blog may
 not import.
 """
 
-import email.policy
 import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
 from django.db.models import Q
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from portal.mail import UnsubscribableEmail
 
 from .models import Post
 from .services import digest_unsubscribe_token, followed_posts
@@ -110,34 +111,7 @@ def absolute_url(path: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
-class _OneLineHeader(str):
-    """A header value written on one line (RFC 5322 allows 998 characters).
-
-    The email package folds headers at 78 columns and turns a long value with
-    no space, such as an unsubscribe URL, into RFC 2047 encoded words that mail
-    clients do not read in ``List-Unsubscribe``. (The same as in
-    ``comments.notifications``, which blog may not import.)
-    """
-
-    def __new__(cls, name, value):
-        header = super().__new__(cls, value)
-        header.name = name
-        return header
-
-    def fold(self, *, policy):
-        return f"{self.name}: {self}{policy.linesep}"
-
-
-class DigestEmail(EmailMultiAlternatives):
-    ONE_LINE_HEADERS = ("List-Unsubscribe",)
-
-    def message(self, *, policy=email.policy.default):
-        msg = super().message(policy=policy)
-        for name in self.ONE_LINE_HEADERS:
-            if name in self.extra_headers:
-                del msg[name]
-                msg.set_raw(name, _OneLineHeader(name, self.extra_headers[name]))
-        return msg
+DigestEmail = UnsubscribableEmail
 
 
 def build_digest_email(member, posts, *, total) -> DigestEmail:

@@ -37,7 +37,6 @@ an error and the email is dropped. A retry checks again that the email is
 still due (the member may have unfollowed, the comment may be gone).
 """
 
-import email.policy
 import logging
 from contextlib import suppress
 from dataclasses import dataclass
@@ -47,7 +46,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives, mailers
+from django.core.mail import mailers
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -55,6 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blog.models import Post
+from portal.mail import UnsubscribableEmail
 
 from .models import (
     Comment,
@@ -333,33 +333,7 @@ def absolute_url(path: str) -> str:
     return f"{settings.PORTAL_BASE_URL}{path}"
 
 
-class _OneLineHeader(str):
-    """A header value written out on one line (RFC 5322 allows 998 characters).
-
-    The email package folds headers at 78 columns, and a long value with no
-    space in it, such as an unsubscribe URL, comes out as RFC 2047 encoded
-    words, which mail clients do not read in ``List-Unsubscribe``.
-    """
-
-    def __new__(cls, name, value):
-        header = super().__new__(cls, value)
-        header.name = name
-        return header
-
-    def fold(self, *, policy):
-        return f"{self.name}: {self}{policy.linesep}"
-
-
-class NotificationEmail(EmailMultiAlternatives):
-    ONE_LINE_HEADERS = ("List-Unsubscribe",)
-
-    def message(self, *, policy=email.policy.default):
-        msg = super().message(policy=policy)
-        for name in self.ONE_LINE_HEADERS:
-            if name in self.extra_headers:
-                del msg[name]
-                msg.set_raw(name, _OneLineHeader(name, self.extra_headers[name]))
-        return msg
+NotificationEmail = UnsubscribableEmail
 
 
 def build_email(kind: str, member, subject) -> NotificationEmail:
