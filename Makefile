@@ -21,14 +21,20 @@ done; \
 exit 1
 endef
 
-.PHONY: help run worker test lint format migrate seed clean bench
+.PHONY: help run worker test lint format migrate seed clean bench screenshots messages makemessages scale-demo backup restore
 
 help:
 	@echo "make run   - install, migrate, seed demo data and serve on http://$(HOST):$(PORT), with the task worker"
 	@echo "make worker - run the background task worker alone (sends the notification emails)"
 	@echo "make test  - install the dev requirements and run the whole test suite"
 	@echo "make lint  - ruff check"
+	@echo "make backup - back up the database and media files to var/backups/ (FILE=path to choose the file)"
+	@echo "make restore FILE=path - restore a backup made by make backup (replaces the data: asks first)"
+	@echo "make messages - compile the translation catalogs (locale/*/LC_MESSAGES/*.mo; needs GNU gettext)"
+	@echo "make makemessages - update locale/es/LC_MESSAGES/django.po from the code and templates"
 	@echo "make bench - HTTP load benchmark: gunicorn (DEBUG off) + wrk on a 10,000-post database (var/bench)"
+	@echo "make screenshots - every page type at 1280 px and 375 px (light theme) into var/screenshots/ (needs Chromium)"
+	@echo "make scale-demo - two gunicorn servers + two task workers on PostgreSQL and Redis: sessions, cache, tasks"
 
 $(PY):
 	@python=$$($(FIND_PYTHON)) || { \
@@ -53,17 +59,48 @@ seed: migrate
 
 # The task worker (notification emails) runs in the background and stops when runserver
 # does. --no-reload keeps it one process that stops cleanly: restart after editing tasks.
-run: seed
+run: seed messages
 	@echo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (sign in at http://$(HOST):$(PORT)/accounts/login/)"
 	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Translations: the .po catalogs in locale/ are the source (committed); the compiled .mo
+# files are built here from them (git-ignored). msgfmt comes with GNU gettext: installed with
+# apt-get when run as root on Debian/Ubuntu, otherwise the build says how to install it.
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+messages: $(MO_FILES)
+
+locale/%.mo: locale/%.po
+	@command -v msgfmt >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "msgfmt (GNU gettext) is not installed: installing it with apt-get (Debian package 'gettext')..."; \
+	    apt-get install -y -qq gettext >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }; \
+	  fi; \
+	  command -v msgfmt >/dev/null 2>&1 || { \
+	    echo "msgfmt is needed to build the translation catalogs: install GNU gettext" >&2; \
+	    echo "(Debian/Ubuntu: 'sudo apt-get install gettext'; macOS: 'brew install gettext')." >&2; \
+	    exit 1; }; }
+	msgfmt --check-format -o $@ $<
+
+makemessages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=var --ignore=node_modules
+
 worker: migrate
 	$(PY) manage.py db_worker
 
-test: $(VENV)/.installed-dev
+# Backups of the database in DATABASE_URL (SQLite online backup, or pg_dump) and MEDIA_ROOT.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup $(FILE)
+
+restore: $(VENV)/.installed
+	@[ -n "$(FILE)" ] || { echo "Usage: make restore FILE=var/backups/portal-<timestamp>.sqlite3 (or .dump)" >&2; exit 1; }
+	$(PY) manage.py restore "$(FILE)"
+
+test: $(VENV)/.installed-dev messages
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-dev
@@ -71,8 +108,17 @@ lint: $(VENV)/.installed-dev
 
 # Seeds var/bench/bench.sqlite3 (or the database in DATABASE_URL), serves it with gunicorn
 # the production way and drives each page with wrk; BENCH_DURATION=seconds per page (10).
+# Page images for people to look at: portal/tests/browser/screenshots.py (demo content, Chromium).
+screenshots: $(VENV)/.installed-dev
+	CI_REQUIRE_BROWSER=1 $(PY) -m pytest portal/tests/browser/screenshots.py -m screenshots -q -p no:cacheprovider
+
 bench: $(VENV)/.installed-dev
 	$(PY) -m portal.bench
+
+# Two app servers and two db_workers on one PostgreSQL (database portal_scale, recreated) and one
+# Redis (SCALE_REDIS_URL, default db 14); see portal/scale_check.py. Needs both services running.
+scale-demo: $(VENV)/.installed
+	$(PY) -m portal.scale_check
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .

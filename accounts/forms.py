@@ -277,3 +277,23 @@ class CommunityAdminForm(forms.ModelForm):
         if not isinstance(logo, UploadedFile):
             return logo
         return process_logo(logo)
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account asks for the password again; a wrong one is a plain error, never echoed back."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("That is not your password. Your account has not been deleted."), code="wrong")
+        return password

@@ -3,6 +3,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal.images import reencode_with_thumbnail
@@ -40,6 +41,9 @@ class User(AbstractUser):
         help_text=_("A weekly email with the new posts from what you follow."),
     )
     digest_sent_at = models.DateTimeField(_("last digest sent"), null=True, blank=True, editable=False)
+    # Set by accounts.services.account_delete: the row stays (so that the member's
+    # comments and posts keep their place in threads) but holds no personal data.
+    deleted_at = models.DateTimeField(_("account deleted"), null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("member")
@@ -51,7 +55,13 @@ class User(AbstractUser):
 
     @property
     def public_name(self):
+        if self.deleted_at is not None:
+            return gettext("deleted member")
         return self.display_name or self.get_full_name() or self.username
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
 
     def get_absolute_url(self):
         return reverse("accounts:profile", kwargs={"username": self.username})
@@ -285,3 +295,64 @@ class Invitation(models.Model):
 
     def get_absolute_url(self):
         return reverse("communities:invitation", kwargs={"token": self.token})
+
+
+class MembershipEvent(models.Model):
+    """The audit trail of memberships: who changed whose membership or role in which community, and when.
+
+    Written by every function of ``accounts.services`` that changes a
+    membership; nobody edits it. The community's name is copied so that the
+    record stays readable if the community is deleted.
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("created the community")
+        JOINED = "joined", _("joined")
+        REQUESTED = "requested", _("asked to join")
+        APPROVED = "approved", _("approved a request to join")
+        DECLINED = "declined", _("declined a request to join")
+        INVITED = "invited", _("invited")
+        INVITED_EMAIL = "invited_email", _("invited an email address")
+        ACCEPTED = "accepted", _("accepted an invitation")
+        INVITATION_DECLINED = "invitation_declined", _("declined an invitation")
+        ROLE_CHANGED = "role_changed", _("changed the role")
+        LEFT = "left", _("left")
+        REMOVED = "removed", _("removed from the community")
+        ACCOUNT_DELETED = "account_deleted", _("deleted their account")
+
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("community"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="membership_events",
+    )
+    community_name = models.CharField(_("community name"), max_length=120, blank=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("by"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        User, verbose_name=_("member"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    old_role = models.CharField(_("old role"), max_length=10, blank=True)
+    new_role = models.CharField(_("new role"), max_length=10, blank=True)
+    old_status = models.CharField(_("old status"), max_length=10, blank=True)
+    new_status = models.CharField(_("new status"), max_length=10, blank=True)
+    created = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("membership event")
+        verbose_name_plural = _("membership events")
+        ordering = ["-created", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.community_name} ({self.created:%Y-%m-%d %H:%M})"
+
+    @property
+    def role_change(self):
+        labels = dict(Membership.Role.choices)
+        if self.old_role == self.new_role:
+            return ""
+        return f"{labels.get(self.old_role, self.old_role) or '—'} → {labels.get(self.new_role, self.new_role) or '—'}"

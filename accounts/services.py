@@ -9,18 +9,49 @@ import secrets
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .models import Community, Invitation, Membership, User
+from portal import ratelimit
+
+from .models import Community, Invitation, Membership, MembershipEvent, User
 
 # Slugs that would hide a community behind another page of /communities/.
 RESERVED_SLUGS = {"new", "membership", "invitation"}
 
 Role = Membership.Role
 Status = Membership.Status
+Event = MembershipEvent.Action
+
+
+def _record(
+    action: str,
+    *,
+    community: Community,
+    actor,
+    member=None,
+    before: tuple[str, str] = ("", ""),
+    after: tuple[str, str] = ("", ""),
+) -> MembershipEvent:
+    """Write the audit record of a membership change: ``before``/``after`` are (role, status)."""
+    return MembershipEvent.objects.create(
+        action=action,
+        community=community,
+        community_name=community.name[:120],
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        member=member,
+        old_role=before[0],
+        old_status=before[1],
+        new_role=after[0],
+        new_status=after[1],
+    )
+
+
+def _state(membership: Membership | None) -> tuple[str, str]:
+    return ("", "") if membership is None else (membership.role, membership.status)
 
 
 def membership_of(community: Community, user) -> Membership | None:
@@ -72,9 +103,10 @@ def community_create(*, creator, name: str, **fields) -> Community:
         community.slug = unique_community_slug(name)
     community.full_clean()
     community.save()
-    Membership.objects.create(
+    membership = Membership.objects.create(
         community=community, member=creator, role=Role.OWNER, status=Status.ACTIVE, joined=timezone.now()
     )
+    _record(Event.CREATED, community=community, actor=creator, member=creator, after=_state(membership))
     return community
 
 
@@ -94,7 +126,7 @@ def membership_join(*, community: Community, member) -> Membership:
     status = Status.ACTIVE if policy == Community.JoinPolicy.OPEN else Status.REQUESTED
     try:
         with transaction.atomic():
-            return Membership.objects.create(
+            membership = Membership.objects.create(
                 community=community,
                 member=member,
                 role=Role.MEMBER,
@@ -103,6 +135,9 @@ def membership_join(*, community: Community, member) -> Membership:
             )
     except IntegrityError:  # a double click: the first request won
         return Membership.objects.get(community=community, member=member)
+    action = Event.JOINED if status == Status.ACTIVE else Event.REQUESTED
+    _record(action, community=community, actor=member, member=member, after=_state(membership))
+    return membership
 
 
 def _other_owners(membership: Membership) -> bool:
@@ -121,7 +156,9 @@ def membership_leave(*, community: Community, member) -> None:
         return
     if membership.is_owner and not _other_owners(membership):
         raise ValidationError(_("You are the only owner: make someone else an owner before you leave."))
+    before = _state(membership)
     membership.delete()
+    _record(Event.LEFT, community=community, actor=member, member=member, before=before)
 
 
 @transaction.atomic
@@ -130,10 +167,19 @@ def membership_approve(*, membership: Membership, actor) -> Membership:
     if not can_manage(membership.community, actor):
         raise PermissionDenied
     if membership.status == Status.REQUESTED:
+        before = _state(membership)
         membership.status = Status.ACTIVE
         membership.joined = timezone.now()
         membership.approved_by = actor
         membership.save(update_fields=["status", "joined", "approved_by"])
+        _record(
+            Event.APPROVED,
+            community=membership.community,
+            actor=actor,
+            member=membership.member,
+            before=before,
+            after=_state(membership),
+        )
     return membership
 
 
@@ -143,7 +189,11 @@ def membership_decline(*, membership: Membership, actor) -> None:
     if not can_manage(membership.community, actor):
         raise PermissionDenied
     if membership.status == Status.REQUESTED:
+        before = _state(membership)
         membership.delete()
+        _record(
+            Event.DECLINED, community=membership.community, actor=actor, member=membership.member, before=before
+        )
 
 
 @transaction.atomic
@@ -154,6 +204,13 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
     target = username_or_email.strip()
     if not target:
         raise ValidationError(_("Give a username or an email address."))
+    # Invitations send email: settings.PORTAL_RATE_LIMITS["invite"] an hour per inviter, in every community.
+    if not ratelimit.hit("invite", f"user:{inviter.pk}"):
+        raise ValidationError(
+            _("You have sent %(count)d invitations in the last hour, the most allowed. Try again later.")
+            % {"count": ratelimit.limit("invite")[0]},
+            code="rate_limited",
+        )
     user = (
         User.objects.filter(email__iexact=target, is_active=True).first()
         if "@" in target
@@ -170,6 +227,7 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
         membership = Membership.objects.create(
             community=community, member=user, role=Role.MEMBER, status=Status.INVITED, invited_by=inviter
         )
+        _record(Event.INVITED, community=community, actor=inviter, member=user, after=_state(membership))
         transaction.on_commit(lambda: _send_invitation(membership_id=membership.pk))
         return membership
     email = User.objects.normalize_email(target)
@@ -178,6 +236,8 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
         invitation = Invitation.objects.create(
             community=community, email=email, invited_by=inviter, token=secrets.token_urlsafe(32)
         )
+        # The address itself is not recorded: it belongs to someone who has no account.
+        _record(Event.INVITED_EMAIL, community=community, actor=inviter)
     transaction.on_commit(lambda: _send_invitation(invitation_id=invitation.pk))
     return invitation
 
@@ -194,9 +254,18 @@ def invitation_accept(*, membership: Membership, member) -> Membership:
     if membership.member_id != member.pk:
         raise PermissionDenied
     if membership.status == Status.INVITED:
+        before = _state(membership)
         membership.status = Status.ACTIVE
         membership.joined = timezone.now()
         membership.save(update_fields=["status", "joined"])
+        _record(
+            Event.ACCEPTED,
+            community=membership.community,
+            actor=member,
+            member=member,
+            before=before,
+            after=_state(membership),
+        )
     return membership
 
 
@@ -204,7 +273,15 @@ def invitation_accept(*, membership: Membership, member) -> Membership:
 def invitation_decline(*, membership: Membership, member) -> None:
     if membership.member_id != member.pk:
         raise PermissionDenied
-    Membership.objects.filter(pk=membership.pk, status=Status.INVITED).delete()
+    deleted, _counts = Membership.objects.filter(pk=membership.pk, status=Status.INVITED).delete()
+    if deleted:
+        _record(
+            Event.INVITATION_DECLINED,
+            community=membership.community,
+            actor=member,
+            member=member,
+            before=(membership.role, Status.INVITED),
+        )
 
 
 @transaction.atomic
@@ -222,9 +299,19 @@ def invitations_claim(*, user, email: str) -> list[Membership]:
                 "invited_by": invitation.invited_by,
             },
         )
+        before = ("", "") if created else _state(membership)
         if not created and membership.status != Status.ACTIVE:
             membership.status, membership.joined = Status.ACTIVE, timezone.now()
             membership.save(update_fields=["status", "joined"])
+        if before != _state(membership):
+            _record(
+                Event.ACCEPTED,
+                community=invitation.community,
+                actor=user,
+                member=user,
+                before=before,
+                after=_state(membership),
+            )
         invitation.accepted_at, invitation.accepted_by = timezone.now(), user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         joined.append(membership)
@@ -242,8 +329,19 @@ def membership_change_role(*, membership: Membership, role: str, actor) -> Membe
         raise ValidationError(_("Only active members have a role."))
     if membership.role == Role.OWNER and role != Role.OWNER and not _other_owners(membership):
         raise ValidationError(_("A community needs at least one owner: make someone else an owner first."))
+    if membership.role == role:
+        return membership
+    before = _state(membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    _record(
+        Event.ROLE_CHANGED,
+        community=membership.community,
+        actor=actor,
+        member=membership.member,
+        before=before,
+        after=_state(membership),
+    )
     return membership
 
 
@@ -254,7 +352,9 @@ def membership_remove(*, membership: Membership, actor) -> None:
         raise PermissionDenied
     if membership.is_owner and not _other_owners(membership):
         raise ValidationError(_("A community needs at least one owner: make someone else an owner first."))
+    before = _state(membership)
     membership.delete()
+    _record(Event.REMOVED, community=membership.community, actor=actor, member=membership.member, before=before)
 
 
 @transaction.atomic
@@ -266,3 +366,96 @@ def community_update(*, community: Community, actor, **fields) -> Community:
     community.full_clean()
     community.save()
     return community
+
+
+# --- Deleting an account --------------------------------------------------
+
+
+def sole_owned_communities(user) -> list[Community]:
+    """The communities ``user`` is the only active owner of: they must hand them over before leaving."""
+    other_owner = Membership.objects.active().filter(role=Role.OWNER).exclude(member=user)
+    return list(
+        Community.objects.filter(
+            memberships__member=user, memberships__status=Status.ACTIVE, memberships__role=Role.OWNER
+        )
+        .exclude(pk__in=other_owner.values("community"))
+        .order_by("name")
+    )
+
+
+def _delete_avatar_files(user) -> None:
+    """The avatar and any earlier upload left in the member's folder."""
+    if user.avatar:
+        user.avatar.delete(save=False)
+    folder = f"avatars/{user.pk}"
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+
+
+@transaction.atomic
+def account_delete(*, user) -> User:
+    """Delete a member's account: their personal data goes, their words stay under "deleted member".
+
+    The ``User`` row is kept, anonymized in place, so that comments and posts
+    keep their place in threads and lists: inactive, an unusable password (so
+    every session of theirs ends at its next request: Django checks a hash of
+    the password in each session), a random username (the profile page is a
+    404), every personal field blank, the avatar files deleted, staff rights
+    and groups dropped. Each app then erases what it keeps about the member
+    (``accounts.privacy``: email addresses, memberships, invitations to their
+    addresses, follows, drafts, subscriptions, notification settings, the
+    name and email copied onto comments).
+
+    Refused (ValidationError naming them) while the member is the only owner
+    of a community: they must make someone else an owner first.
+    """
+    from portal.page_cache import bump_content_version
+
+    from .privacy import erase_member_data
+
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.deleted_at is not None:
+        return user
+    sole = sole_owned_communities(user)
+    if sole:
+        raise ValidationError(
+            _(
+                "You are the only owner of %(communities)s. Make another member an owner "
+                "before you delete your account."
+            )
+            % {"communities": ", ".join(f"“{community.name}”" for community in sole)},
+            code="sole_owner",
+        )
+    MembershipEvent.objects.bulk_create(
+        MembershipEvent(
+            action=Event.ACCOUNT_DELETED,
+            community=membership.community,
+            community_name=membership.community.name[:120],
+            actor=user,
+            member=user,
+            old_role=membership.role,
+            old_status=membership.status,
+        )
+        for membership in Membership.objects.filter(member=user).select_related("community")
+    )
+    erase_member_data(user)
+    _delete_avatar_files(user)
+
+    user.username = f"deleted-{secrets.token_hex(8)}"
+    user.set_unusable_password()
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.first_name = user.last_name = user.email = ""
+    user.display_name = user.bio = user.website = ""
+    user.avatar = ""
+    user.digest, user.digest_sent_at = User.Digest.NONE, None
+    user.last_login = None
+    user.deleted_at = timezone.now()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    bump_content_version()  # their name and links change on public pages
+    return user

@@ -15,6 +15,7 @@ with a revert from the history page.
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
@@ -22,9 +23,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+
+from portal.page_cache import bump_content_version
 
 from .models import Category, Post
 
@@ -58,6 +62,25 @@ class PublicationFilter(admin.SimpleListFilter):
 
 
 PUBLISH_PERMISSION = "blog.publish_post"
+
+
+def log_bulk_change(request, objects, *, action, fields) -> None:
+    """Record one admin ``LogEntry`` per object a bulk action changed.
+
+    ``QuerySet.update()`` (and services that use it) write no history, so the
+    actions call this, the way the change form calls ``ModelAdmin.log_change``:
+    the objects' History pages and the audit log (``/comments/audit/``) then
+    show who changed what, and when.
+    """
+    objects = list(objects)
+    if not objects:
+        return
+    model = type(objects[0])
+    labels = ", ".join(str(capfirst(model._meta.get_field(name).verbose_name)) for name in fields)
+    message = _("Changed %(fields)s with the action “%(action)s”.") % {"fields": labels, "action": action}
+    LogEntry.objects.log_actions(
+        user_id=request.user.pk, queryset=objects, action_flag=CHANGE, change_message=str(message)
+    )
 
 
 def may_publish(user):
@@ -140,7 +163,7 @@ class PostAdmin(SimpleHistoryAdmin):
     actions = ["publish", "submit_for_review", "unpublish", "feature", "unfeature"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "author"]}),
-        (_("Content"), {"fields": ["excerpt", "body", "cover"]}),
+        (_("Content"), {"fields": ["excerpt", "body", "language", "cover"]}),
         (_("Topics"), {"fields": ["categories", "tags"]}),
         (
             _("Publishing"),
@@ -232,13 +255,33 @@ class PostAdmin(SimpleHistoryAdmin):
         # body_html is the sanitizer's output (see portal.markup), the only HTML we mark safe.
         return mark_safe(post.body_html)  # noqa: S308
 
+    def _update_and_log(self, request, queryset, action, **values) -> int:
+        """``queryset.update(**values)``, recorded as the change form would record it.
+
+        One LogEntry per post changed (``log_bulk_change``: History in the
+        admin, and the audit log) and one revision in the post's history
+        (django-simple-history, which ``update()`` bypasses).
+        """
+        ids = list(queryset.values_list("pk", flat=True))
+        changed = Post.objects.filter(pk__in=ids).update(**values)
+        posts = list(Post.objects.filter(pk__in=ids))
+        log_bulk_change(
+            request, posts, action=action.short_description, fields=[name for name in values if name != "updated"]
+        )
+        if posts:
+            Post.history.bulk_history_create(
+                posts, update=True, default_user=request.user, default_change_reason=str(action.short_description)
+            )
+        return changed
+
     @admin.action(description=_("Publish selected posts"), permissions=["publish"])
     def publish(self, request, queryset):
         """Publish drafts and posts in review, keeping their publish dates: a future date stays scheduled."""
         now = timezone.now()
         drafts = queryset.filter(status__in=[Post.Status.DRAFT, Post.Status.REVIEW])
         scheduled = drafts.filter(publish_at__gt=now).count()
-        changed = drafts.update(status=Post.Status.PUBLISHED, updated=now)
+        changed = self._update_and_log(request, drafts, self.publish, status=Post.Status.PUBLISHED, updated=now)
+        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         message = ngettext("%(count)d post was published.", "%(count)d posts were published.", changed)
         message %= {"count": changed}
         if scheduled:
@@ -251,9 +294,14 @@ class PostAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Submit selected drafts for review"), permissions=["change"])
     def submit_for_review(self, request, queryset):
-        changed = queryset.filter(status=Post.Status.DRAFT).update(
-            status=Post.Status.REVIEW, updated=timezone.now()
+        changed = self._update_and_log(
+            request,
+            queryset.filter(status=Post.Status.DRAFT),
+            self.submit_for_review,
+            status=Post.Status.REVIEW,
+            updated=timezone.now(),
         )
+        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext(
@@ -266,7 +314,10 @@ class PostAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Feature selected posts on the home page"), permissions=["publish"])
     def feature(self, request, queryset):
-        changed = queryset.filter(featured=False).update(featured=True, updated=timezone.now())
+        changed = self._update_and_log(
+            request, queryset.filter(featured=False), self.feature, featured=True, updated=timezone.now()
+        )
+        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext("%(count)d post is now featured.", "%(count)d posts are now featured.", changed)
@@ -275,7 +326,10 @@ class PostAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Stop featuring selected posts"), permissions=["publish"])
     def unfeature(self, request, queryset):
-        changed = queryset.filter(featured=True).update(featured=False, updated=timezone.now())
+        changed = self._update_and_log(
+            request, queryset.filter(featured=True), self.unfeature, featured=False, updated=timezone.now()
+        )
+        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext(
@@ -286,9 +340,14 @@ class PostAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Unpublish selected posts (back to draft)"), permissions=["publish"])
     def unpublish(self, request, queryset):
-        changed = queryset.filter(status=Post.Status.PUBLISHED).update(
-            status=Post.Status.DRAFT, updated=timezone.now()
+        changed = self._update_and_log(
+            request,
+            queryset.filter(status=Post.Status.PUBLISHED),
+            self.unpublish,
+            status=Post.Status.DRAFT,
+            updated=timezone.now(),
         )
+        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext(

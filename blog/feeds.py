@@ -22,6 +22,7 @@ their author), and one prefetch each for categories and tags.
 """
 
 import html
+import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,7 +45,28 @@ SUMMARY_WORDS = 50
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 
-class RssFeed(feedgenerator.Rss201rev2Feed):
+# Characters XML 1.0 cannot hold: Django refuses to write them (a 500), so they are dropped.
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_safe(value):
+    if isinstance(value, str):
+        return XML_UNSAFE.sub("", value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_xml_safe(part) for part in value)
+    return value
+
+
+class XmlSafeFeedMixin:
+    """A title or text with control characters (from an import, the admin, a form) never breaks a feed."""
+
+    def write(self, outfile, encoding):
+        self.feed = {key: _xml_safe(value) for key, value in self.feed.items()}
+        self.items = [{key: _xml_safe(value) for key, value in item.items()} for item in self.items]
+        super().write(outfile, encoding)
+
+
+class RssFeed(XmlSafeFeedMixin, feedgenerator.Rss201rev2Feed):
     """RSS 2.0, with the whole post in ``content:encoded`` when the item has ``content``."""
 
     def rss_attributes(self):
@@ -56,7 +78,7 @@ class RssFeed(feedgenerator.Rss201rev2Feed):
             handler.addQuickElement("content:encoded", item["content"])
 
 
-class AtomFeed(feedgenerator.Atom1Feed):
+class AtomFeed(XmlSafeFeedMixin, feedgenerator.Atom1Feed):
     """Atom 1.0, with the whole post in ``<content type="html">`` when the item has ``content``."""
 
     def add_item_elements(self, handler, item):

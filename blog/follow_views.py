@@ -53,7 +53,8 @@ def _target_or_404(request, kind: str, pk: int):
 def _back(request, kind: str, target):
     """``next`` if it is an address on this site, else the followed thing's page."""
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A local path only: redirect() would try to reverse any other text as a view name (a 500).
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(next_url)

@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language, get_supported_language_variant
 from django.utils.translation import gettext_lazy as _
 from taggit.forms import TagField
 
@@ -7,6 +9,14 @@ from accounts.models import Community
 from accounts.services import can_lead
 
 from .models import Category, Post
+
+
+def interface_language() -> str:
+    """The language of the current request's interface, as one of settings.LANGUAGES (the content language's default)."""
+    return get_supported_language_variant(get_language() or settings.LANGUAGE_CODE)
+
+
+TAG_MAX_LENGTH = 100  # taggit's Tag.name and Tag.slug
 
 
 class PostForm(forms.ModelForm):
@@ -26,6 +36,7 @@ class PostForm(forms.ModelForm):
             "tags",
             "excerpt",
             "body",
+            "language",
             "cover",
             "status",
             "publish_at",
@@ -45,6 +56,10 @@ class PostForm(forms.ModelForm):
         self.fields["publish_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
         if not self.instance.pk:
             self.initial.setdefault("publish_at", timezone.localtime().replace(second=0, microsecond=0))
+            # A new post is taken to be in the language its author is using the site in.
+            if not self.initial.get("language"):  # the new instance's blank default is in initial already
+                self.initial["language"] = interface_language()
+        self.fields["language"].choices = [("", _("The site's default language")), *settings.LANGUAGES]
         self.fields["community"].queryset = self.writable_communities()
         self.fields["community"].required = not author.has_perm("blog.add_post")
         self.fields["community"].empty_label = _("The whole portal (editors only)")
@@ -55,6 +70,17 @@ class PostForm(forms.ModelForm):
             return Community.objects.all()
         led = self.author.memberships.leaders().values("community")
         return Community.objects.filter(pk__in=led)
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        too_long = [tag for tag in tags if len(tag) > TAG_MAX_LENGTH]
+        if too_long:
+            raise forms.ValidationError(
+                _("A tag can be at most %(limit)s characters long."),
+                code="tag_too_long",
+                params={"limit": TAG_MAX_LENGTH},
+            )
+        return tags
 
     def clean_body(self):
         body = self.cleaned_data["body"]

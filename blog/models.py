@@ -1,7 +1,10 @@
+import functools
 import math
+import operator
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import models
 from django.db.models import (
     Case,
@@ -134,6 +137,9 @@ class PostQuerySet(models.QuerySet):
     # approximate a decay over two years and only reorder posts of similar scores.
     RELATED_CATEGORY_WEIGHT = 0.5
     RELATED_RECENCY_STEPS = ((7, 0.3), (30, 0.25), (91, 0.2), (182, 0.15), (365, 0.1), (730, 0.05))
+    # How many candidates related_to ranks at most: per shared tag, and for the shared categories.
+    RELATED_CANDIDATES_PER_TAG = 300
+    RELATED_CANDIDATES_BY_CATEGORY = 200
 
     def _count(self):
         """``SELECT COUNT(*)`` of this queryset, as an uncorrelated scalar subquery.
@@ -148,23 +154,23 @@ class PostQuerySet(models.QuerySet):
         """The posts of this queryset that share a tag or a category with ``post``, best first.
 
         Callers pass the reader's posts (``Post.objects.visible_to(user).published()``),
-        so only posts the reader may open are ranked, and the tag weights are
-        counted among those. A candidate's ``related_score`` is
+        so only posts the reader may open are ranked. A candidate's
+        ``related_score`` is
 
         * the sum, over the tags it shares with ``post``, of the tag's inverse
-          document frequency ``log(N / n)``: ``N`` the posts here, ``n`` those
-          of them with the tag, so a tag on every post weighs 0 and a rare tag
-          much more;
+          document frequency ``log(N / n)`` among public posts (``tag_weights``:
+          a tag on every post weighs 0, a rare tag much more);
         * plus ``RELATED_CATEGORY_WEIGHT`` per shared category;
         * plus a recency bonus (``RELATED_RECENCY_STEPS``: 0.3 for a post of
           the last week, down to nothing after two years).
 
-        Two queries, never one per candidate: one aggregate counts ``N`` and
-        each ``n`` (one per tag of ``post``, a handful), and the weights go into
-        the query that lists the candidates as constants, so each candidate's
-        tag score is one correlated SUM over its shared tags. (Counting the
-        ``n`` inside the candidate query instead made PostgreSQL recount them
-        for every candidate: 0.8 s on 10,000 posts.) Ties go to the newer post.
+        The candidates are bounded whatever the size of the site: the
+        ``RELATED_CANDIDATES_PER_TAG`` posts most recently added to each shared
+        tag and the ``RELATED_CANDIDATES_BY_CATEGORY`` most recently added to
+        the shared categories (a post that shares only a category scores by
+        recency alone, so the newest are the best of them). One query lists and ranks them; the weights go in
+        as constants, so each candidate's tag score is one correlated SUM over
+        its shared tags. Ties go to the newer post.
         """
         tag_ids, category_ids = sorted(set(tag_ids)), sorted(set(category_ids))
         if not tag_ids and not category_ids:
@@ -173,18 +179,7 @@ class PostQuerySet(models.QuerySet):
 
         tag_score = Value(0.0, output_field=float_field)
         if tag_ids:
-            counts = self.aggregate(
-                total=Count("pk", distinct=True),
-                **{
-                    f"tag_{tag_id}": Count("pk", filter=Q(tagged_items__tag_id=tag_id), distinct=True)
-                    for tag_id in tag_ids
-                },
-            )
-            total = counts["total"] or 0
-            weights = {
-                tag_id: math.log(total / counts[f"tag_{tag_id}"]) if counts[f"tag_{tag_id}"] else 0.0
-                for tag_id in tag_ids
-            }
+            weights = tag_weights(tag_ids)
             weight_of_tag = Case(
                 *(When(tag_id=tag_id, then=Value(weight)) for tag_id, weight in weights.items()),
                 default=Value(0.0),
@@ -212,9 +207,18 @@ class PostQuerySet(models.QuerySet):
             default=Value(0.0),
             output_field=float_field,
         )
-        sharing = Q(pk__in=TaggedPost.objects.filter(tag_id__in=tag_ids).values("content_object")) | Q(
-            pk__in=Post.categories.through.objects.filter(category_id__in=category_ids).values("post")
-        )
+        candidates = [
+            Q(
+                pk__in=TaggedPost.objects.filter(tag_id=tag_id)
+                .order_by("-content_object_id")
+                .values("content_object")[: self.RELATED_CANDIDATES_PER_TAG]
+            )
+            for tag_id in tag_ids
+        ]
+        if category_ids:
+            newest = Post.categories.through.objects.filter(category_id__in=category_ids).order_by("-post_id")
+            candidates.append(Q(pk__in=newest.values("post")[: self.RELATED_CANDIDATES_BY_CATEGORY]))
+        sharing = functools.reduce(operator.or_, candidates)
         return (
             self.filter(sharing)
             .exclude(pk=post.pk)
@@ -234,6 +238,55 @@ class PostQuerySet(models.QuerySet):
             )
             .order_by("-related_score", "-publish_at", "-pk")
         )
+
+
+def reading_scope(user) -> str:
+    """A key for the published posts ``user`` may read: equal keys, equal ``visible_to(user).published()``.
+
+    Visitors share "public" and editors "all"; a member's scope is the set of
+    communities they are active in (one query, remembered on the user object
+    for the rest of the request). Cached fragments that depend on what the
+    reader may see (previous/next and related posts) are keyed by it.
+    """
+    if user is None or not user.is_authenticated:
+        return "public"
+    if user.is_staff:
+        return "all"
+    ids = getattr(user, "_active_community_ids", None)
+    if ids is None:
+        ids = sorted(Membership.objects.active().filter(member=user).values_list("community_id", flat=True))
+        user._active_community_ids = ids
+    return "member:" + ",".join(map(str, ids))
+
+
+TAG_WEIGHTS_CACHE_SECONDS = 3600
+
+
+def tag_weights(tag_ids) -> dict[int, float]:
+    """Each tag's inverse document frequency ``log(N / n)`` among the public, published posts.
+
+    Ranking weights, never shown: counted among public posts so that the same
+    weights serve every reader (and say nothing of members-only posts), and
+    cached for an hour, since they move slowly and counting them reads every post.
+    """
+    tag_ids = sorted(set(tag_ids))
+    key = "blog:tag-weights:" + ",".join(map(str, tag_ids))
+    weights = cache.get(key)
+    if weights is None:
+        counts = Post.objects.visible_to(None).aggregate(
+            total=Count("pk", distinct=True),
+            **{
+                f"tag_{tag_id}": Count("pk", filter=Q(tagged_items__tag_id=tag_id), distinct=True)
+                for tag_id in tag_ids
+            },
+        )
+        total = counts["total"] or 0
+        weights = {
+            tag_id: math.log(total / counts[f"tag_{tag_id}"]) if counts[f"tag_{tag_id}"] else 0.0
+            for tag_id in tag_ids
+        }
+        cache.set(key, weights, TAG_WEIGHTS_CACHE_SECONDS)
+    return weights
 
 
 class Post(models.Model):
@@ -297,6 +350,14 @@ class Post(models.Model):
         default=Visibility.PUBLIC,
         help_text=_("Members-only posts are seen only by the members of their community."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("The language it is written in; blank means the site's default language."),
+    )
     comments_open = models.BooleanField(_("comments open"), default=True)
     featured = models.BooleanField(
         _("featured"), default=False, help_text=_("Featured posts are shown at the top of the home page.")
@@ -349,7 +410,11 @@ class Post(models.Model):
         ordering = ["-publish_at", "-id"]
         # Editors publish; other staff authors may only submit posts for review.
         permissions = [("publish_post", _("Can publish posts"))]
-        indexes = [models.Index(fields=["status", "-publish_at"], name="blog_post_status_publish")]
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="blog_post_status_publish"),
+            # A community's page: its few posts among thousands, found without walking the date index.
+            models.Index(fields=["community", "status", "-publish_at"], name="blog_post_community_list"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "review", "published"]), name="blog_post_status_valid"
@@ -382,6 +447,11 @@ class Post(models.Model):
             "blog:post",
             kwargs={"year": local.year, "month": local.month, "day": local.day, "slug": self.slug},
         )
+
+    @property
+    def content_language(self) -> str:
+        """The language it is written in: its own, or the site's default (settings.LANGUAGE_CODE) when blank."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def is_published(self):

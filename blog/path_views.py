@@ -80,7 +80,8 @@ def _step_or_404(request, slug, step_id):
 
 def _back(request, step):
     next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A local path only: redirect() would try to reverse any other text as a view name (a 500).
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(next_url)
     return redirect(step.path.get_absolute_url())
 

@@ -19,9 +19,12 @@ from taggit.models import Tag
 from accounts.models import Community
 from accounts.services import can_lead
 from portal.markup import render_markdown
+from portal.page_cache import content_version
 
 from .forms import PostForm
-from .models import Category, Post
+from .models import Category, Post, reading_scope
+
+NEIGHBOURS_CACHE_SECONDS = 600
 
 
 class PostListMixin:
@@ -104,13 +107,14 @@ def tag_cloud(*, size=TAG_CLOUD_SIZE) -> list[dict]:
 class HomeView(PostListMixin, ListView):
     """The latest posts, with the topics, the most discussed posts and the tag cloud beside them.
 
-    The topics' counts follow the reader's visibility and are counted on every
-    request; "Most discussed this month" and the tag cloud are the same for
-    everyone (public posts only) and cached for ``HOME_CACHE_SECONDS``. The
-    topics query also returns the number of public posts, which is part of the
-    cache key: a post published, scheduled into view or deleted shows in the
-    cloud at once, at no extra query, while new comments wait for the timeout.
-    Cold, the page runs two queries more than warm.
+    The topics' counts follow the reader's visibility: they are cached per
+    content version and reading scope (``blog.models.reading_scope``), so any
+    change to posts shows at once. "Most discussed this month" and the tag
+    cloud are the same for everyone (public posts only) and cached for
+    ``HOME_CACHE_SECONDS``; the topics query also returns the number of public
+    posts, which is part of their key: a post published, scheduled into view
+    or deleted shows in the cloud at once, while new comments wait for the
+    timeout. Cold, the page runs three queries more than warm.
     """
 
     template_name = "blog/home.html"
@@ -131,14 +135,20 @@ class HomeView(PostListMixin, ListView):
         featured_count = featured.order_by().values(
             n=Func(F("pk"), function="COUNT", output_field=IntegerField())
         )
-        categories = list(
-            Category.objects.annotate(
-                post_count=Count("posts", filter=Q(posts__in=readable)),
-                public_posts=Subquery(public_count),
-                # Whether the featured band has anything to show, at no extra query.
-                featured_post_count=Subquery(featured_count),
+        # Counting reads every post: the counts are cached per content version and
+        # reading scope (portal/page_cache.py), so the page counts once per change.
+        categories_key = f"blog:home:categories:{content_version()}:{reading_scope(self.request.user)}"
+        categories = cache.get(categories_key)
+        if categories is None:
+            categories = list(
+                Category.objects.annotate(
+                    post_count=Count("posts", filter=Q(posts__in=readable)),
+                    public_posts=Subquery(public_count),
+                    # Whether the featured band has anything to show, at no extra query.
+                    featured_post_count=Subquery(featured_count),
+                )
             )
-        )
+            cache.set(categories_key, categories, HOME_CACHE_SECONDS)
         stamp = categories[0].public_posts if categories else "none"
         key = f"blog:home:sidebar:{stamp}"
         sidebar = cache.get(key)
@@ -244,32 +254,43 @@ class PostDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         post = self.object
-        published = Post.objects.visible_to(self.request.user).published()
-        context["previous_post"] = (
-            published.filter(
-                Q(publish_at__lt=post.publish_at) | Q(publish_at=post.publish_at, pk__lt=post.pk)
-            )
-            .exclude(pk=post.pk)
-            .order_by("-publish_at", "-pk")
-            .only("title", "slug", "publish_at")
-            .first()
-        )
-        context["next_post"] = (
-            published.filter(
-                Q(publish_at__gt=post.publish_at) | Q(publish_at=post.publish_at, pk__gt=post.pk)
-            )
-            .exclude(pk=post.pk)
-            .order_by("publish_at", "pk")
-            .only("title", "slug", "publish_at")
-            .first()
-        )
-        context["related_posts"] = published.related_to(
-            post,
-            tag_ids=[tag.pk for tag in post.tags.all()],
-            category_ids=[category.pk for category in post.categories.all()],
-        ).only("title", "slug", "publish_at")[: settings.RELATED_POSTS_COUNT]
+        context.update(self.neighbours(post))
         context["can_edit"] = self.request.user.is_authenticated and may_edit_post(post, self.request.user)
         return context
+
+    def neighbours(self, post):
+        """The previous and next posts and the related posts the reader may open.
+
+        The same for every reader with the same reading scope, so cached per
+        post, content version (portal/page_cache.py) and scope: three queries
+        (the ranking the dearest) once, then none.
+        """
+        user = self.request.user
+        key = f"blog:post-neighbours:{post.pk}:{content_version()}:{reading_scope(user)}"
+        found = cache.get(key)
+        if found is not None:
+            return found
+        published = Post.objects.visible_to(user).published().only("title", "slug", "publish_at")
+        # The plain bound on publish_at lets the database walk its (status, publish_at) index.
+        earlier = published.filter(publish_at__lte=post.publish_at).filter(
+            Q(publish_at__lt=post.publish_at) | Q(pk__lt=post.pk)
+        )
+        later = published.filter(publish_at__gte=post.publish_at).filter(
+            Q(publish_at__gt=post.publish_at) | Q(pk__gt=post.pk)
+        )
+        found = {
+            "previous_post": earlier.exclude(pk=post.pk).order_by("-publish_at", "-pk").first(),
+            "next_post": later.exclude(pk=post.pk).order_by("publish_at", "pk").first(),
+            "related_posts": list(
+                published.related_to(
+                    post,
+                    tag_ids=[tag.pk for tag in post.tags.all()],
+                    category_ids=[category.pk for category in post.categories.all()],
+                )[: settings.RELATED_POSTS_COUNT]
+            ),
+        }
+        cache.set(key, found, NEIGHBOURS_CACHE_SECONDS)
+        return found
 
 
 def post_or_404(request, pk):
@@ -288,7 +309,8 @@ def may_write_posts(user) -> bool:
 
 
 def may_edit_post(post, user) -> bool:
-    if user.has_perm("blog.change_post"):
+    # Editors are staff: other members' pages skip loading permissions (two queries).
+    if user.is_staff and user.has_perm("blog.change_post"):
         return True
     return post.community_id is not None and post.author_id == user.pk and can_lead(post.community, user)
 

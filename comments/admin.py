@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 # comments after blog all the same: comments depends on blog (never the
 # reverse), so autodiscover imports blog.admin first and this module last,
 # and the Post admin that ends up registered is PostWithCommentsAdmin.
-from blog.admin import PostAdmin
+from blog.admin import PostAdmin, log_bulk_change
 from blog.models import Post
 
 from .models import Comment, CommentFlag, DiscussionSettings, ModerationEvent
@@ -166,7 +166,7 @@ class CommentAdmin(admin.ModelAdmin):
         "removal_reason",
     ]
     fieldsets = [
-        (None, {"fields": ["post", "body", "status"]}),
+        (None, {"fields": ["post", "body", "language", "status"]}),
         (_("Author"), {"fields": ["author", "author_name", "author_email", "author_url"]}),
         (
             _("Moderation"),
@@ -245,8 +245,19 @@ class CommentAdmin(admin.ModelAdmin):
 
     # --- Moderation actions -------------------------------------------------
 
-    def _moderate(self, request, queryset, status, message):
+    def _moderate(self, request, queryset, status, message, action):
+        candidates = list(queryset.exclude(status=status).values_list("pk", flat=True))
         changed = comments_moderate(comments=queryset, status=status, moderator=request.user)
+        if changed:
+            # The service records a ModerationEvent per comment; the admin's own history gets a LogEntry.
+            log_bulk_change(
+                request,
+                Comment.objects.filter(pk__in=candidates, status=status, moderated_by=request.user).select_related(
+                    "post"
+                ),
+                action=action.short_description,
+                fields=["status"],
+            )
         self.message_user(request, message(changed) % {"count": changed})
 
     @admin.action(description=_("Approve selected comments"), permissions=["change"])
@@ -256,6 +267,7 @@ class CommentAdmin(admin.ModelAdmin):
             queryset,
             Comment.Status.APPROVED,
             lambda n: ngettext("%(count)d comment was approved.", "%(count)d comments were approved.", n),
+            self.approve,
         )
 
     @admin.action(description=_("Reject selected comments"), permissions=["change"])
@@ -265,6 +277,7 @@ class CommentAdmin(admin.ModelAdmin):
             queryset,
             Comment.Status.REJECTED,
             lambda n: ngettext("%(count)d comment was rejected.", "%(count)d comments were rejected.", n),
+            self.reject,
         )
 
     @admin.action(description=_("Mark selected comments as spam"), permissions=["change"])
@@ -276,6 +289,7 @@ class CommentAdmin(admin.ModelAdmin):
             lambda n: ngettext(
                 "%(count)d comment was marked as spam.", "%(count)d comments were marked as spam.", n
             ),
+            self.mark_spam,
         )
 
     # --- Keeping moderation records and Post.comment_count right -------------
@@ -368,9 +382,21 @@ class CommentFlagAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Dismiss all open flags on these comments"), permissions=["change"])
     def dismiss(self, request, queryset):
+        open_flags = list(
+            CommentFlag.objects.filter(
+                comment_id__in=queryset.values("comment_id"), dismissed_at__isnull=True
+            ).values_list("pk", flat=True)
+        )
         changed = flags_dismiss(
             comments=Comment.objects.filter(pk__in=queryset.values("comment_id")), moderator=request.user
         )
+        if changed:
+            log_bulk_change(
+                request,
+                CommentFlag.objects.filter(pk__in=open_flags, dismissed_by=request.user, dismissed_at__isnull=False),
+                action=self.dismiss.short_description,
+                fields=["dismissed_at"],
+            )
         self.message_user(
             request,
             ngettext(

@@ -1,10 +1,14 @@
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from blog.forms import interface_language
 
 from . import rules
 from .models import Comment, CommentFlag
@@ -27,7 +31,10 @@ class CommentTextMixin:
             raise forms.ValidationError(
                 _("Comments can be at most %(limit)s characters long; yours has %(length)s."),
                 code="max_length",
-                params={"limit": f"{MAX_COMMENT_LENGTH:,}", "length": f"{len(body):,}"},
+                params={
+                    "limit": number_format(MAX_COMMENT_LENGTH, force_grouping=True),
+                    "length": number_format(len(body), force_grouping=True),
+                },
             )
         return body
 
@@ -51,6 +58,12 @@ class CommentForm(CommentTextMixin, forms.Form):
     """
 
     body = body_field()
+    language = forms.ChoiceField(
+        label=_("Language of your comment"),
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text=_("Screen readers read it in this language."),
+    )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
     follow = forms.BooleanField(
         label=_("Email me when someone replies in this discussion"), required=False, initial=True
@@ -68,6 +81,7 @@ class CommentForm(CommentTextMixin, forms.Form):
         self.discussion = discussion
         if not self.is_bound:
             self.initial["started"] = signing.dumps(timezone.now().timestamp(), salt=FORM_STARTED_SALT)
+            self.initial.setdefault("language", interface_language())
 
     def clean_website(self):
         if self.cleaned_data["website"]:

@@ -143,7 +143,7 @@ def compute(community: Community, now: datetime | None = None) -> Insights:
             role=role,
         )
         .annotate(total=F("post_n") + F("comment_n"))
-        .only("username", "display_name", "first_name", "last_name")
+        .only("username", "display_name", "first_name", "last_name", "deleted_at")
         .order_by("-total", "-comment_n", "username")[:TOP]
     )
 
@@ -158,6 +158,7 @@ def compute(community: Community, now: datetime | None = None) -> Insights:
             {
                 "username": user.username,
                 "name": user.public_name,
+                "deleted": user.deleted_at is not None,
                 "posts": user.post_n,
                 "comments": user.comment_n,
                 "total": user.total,

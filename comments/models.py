@@ -95,6 +95,14 @@ class Comment(models.Model):
     author_email = models.EmailField(_("author email"), blank=True)
     body = models.TextField(_("comment"), max_length=10_000)
     body_html = models.TextField(editable=False, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        default="",
+        help_text=_("The language it is written in; blank means the site's default language."),
+    )
     created = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -199,6 +207,11 @@ class Comment(models.Model):
     def get_absolute_url(self):
         """The permalink: it redirects to the page of the thread that holds the comment."""
         return reverse("comments:permalink", kwargs={"comment_id": self.pk})
+
+    @property
+    def content_language(self) -> str:
+        """The language it is written in: its own, or the site's default (settings.LANGUAGE_CODE) when blank."""
+        return self.language or settings.LANGUAGE_CODE
 
     def get_admin_url(self):
         return reverse("admin:comments_comment_change", args=[self.pk])

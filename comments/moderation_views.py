@@ -131,7 +131,8 @@ def moderator_required(view):
 def safe_next(request, default=None) -> str:
     """The page to go back to: ``next`` if it is on this site, else the queue."""
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
+    # A local path only: redirect() would try to reverse any other text as a view name (a 500).
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

@@ -21,7 +21,8 @@ from .services import may_moderate_all, thread_follow, thread_unfollow
 def _back(request, post):
     """Where a follow button sends the member back to: ``next`` if it is on this site, else the post."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A local path only: redirect() would try to reverse any other text as a view name (a 500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)

@@ -10,13 +10,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portal.markup import INVISIBLE_CHARACTERS
 
-from .models import Comment, HoldReason
+from .models import Comment, CommentFlag, HoldReason
 
 # C0/C1 control characters other than tab and newline.
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -125,3 +126,27 @@ def closed_for_comments(post, rules, *, now=None):
         now = now or timezone.now()
         return post.publish_at < now - timedelta(days=rules.close_after_days)
     return False
+
+
+def flag_limit_refusal(member, *, now=None):
+    """Why ``member`` may not flag another comment now (too many flags lately), or None.
+
+    Flags hide comments (``flags_to_hide``) and notify editors, so one member
+    may raise ``settings.PORTAL_RATE_LIMITS["flag"]`` = (count, seconds) of them
+    in that time. Counted from the member's own flags in the database, so the
+    limit holds across app servers and restarts.
+    """
+    rule = getattr(settings, "PORTAL_RATE_LIMITS", {}).get("flag")
+    if not rule or member.is_staff:
+        return None
+    count, seconds = rule
+    since = (now or timezone.now()) - timedelta(seconds=seconds)
+    if CommentFlag.objects.filter(flagged_by=member, created__gte=since).count() < count:
+        return None
+    return ngettext(
+        "You have flagged %(count)d comment recently, the most allowed. Editors will look at it; "
+        "try again later.",
+        "You have flagged %(count)d comments recently, the most allowed. Editors will look at them; "
+        "try again later.",
+        count,
+    ) % {"count": count}

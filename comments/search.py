@@ -50,6 +50,7 @@ from blog.search import (
     post_highlights,
     search_posts,
 )
+from portal import ratelimit
 
 from .models import Comment
 
@@ -163,6 +164,10 @@ def search(request):
         "filtered": any(params.get(name) for name in SearchFilterForm.base_fields),
     }
     if form.is_valid() and (terms or form.filters()):
+        # Each search ranks matches in the database: a member or address gets
+        # settings.PORTAL_RATE_LIMITS["search"] a minute, then a 429 page.
+        if not ratelimit.hit("search", ratelimit.who(request)):
+            return ratelimit.too_many_requests(request, "search")
         filters = form.filters()
         posts = Paginator(search_posts(user, terms, filters).with_list_data(), RESULTS_PER_PAGE)
         comments = Paginator(

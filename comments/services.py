@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from blog.models import Post
+from portal.page_cache import bump_content_version
 
 from . import notifications, rules
 from .models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent, ThreadSubscription
@@ -104,7 +105,7 @@ def reply_parent(parent: Comment | None, discussion: DiscussionSettings) -> Comm
 
 @transaction.atomic
 def comment_submit(
-    *, post: Post, author, body: str, parent: Comment | None = None, follow: bool = True
+    *, post: Post, author, body: str, parent: Comment | None = None, follow: bool = True, language: str = ""
 ) -> Comment:
     discussion = DiscussionSettings.load()
     if rules.closed_for_comments(post, discussion) or not post.is_published:
@@ -121,6 +122,7 @@ def comment_submit(
         author_url=author.website,
         author_email=author.email,
         body=body,
+        language=language,
         status=verdict.status,
         hold_reason=verdict.hold_reason,
         hold_detail=verdict.detail[:200],
@@ -212,6 +214,9 @@ def comment_flag(*, comment: Comment, member, reason: str, note: str = "") -> Co
         raise ValidationError(_("You cannot flag your own comment."), code="own")
     if not comment.is_approved or comment.is_removed:
         raise ValidationError(_("This comment is already hidden."), code="hidden")
+    refusal = rules.flag_limit_refusal(member)
+    if refusal:
+        raise ValidationError(refusal, code="rate_limited")
     try:
         with transaction.atomic():
             flag = CommentFlag.objects.create(comment=comment, flagged_by=member, reason=reason, note=note[:500])
@@ -352,6 +357,7 @@ def author_mark_spam(*, author, moderator, deactivate: bool = False) -> int:
     )
     if deactivate and author.is_active:
         get_user_model().objects.filter(pk=author.pk).update(is_active=False)
+        bump_content_version()  # their profile is gone from public pages
     return changed
 
 
@@ -374,3 +380,5 @@ def refresh_comment_counts(*, post_ids) -> None:
         .values("n")
     )
     Post.objects.filter(pk__in=list(post_ids)).update(comment_count=Coalesce(Subquery(counted), Value(0)))
+    # Every change to what a discussion shows ends here; update() sends no signal.
+    bump_content_version()

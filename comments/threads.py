@@ -17,24 +17,35 @@ are placeholders too, saying who removed them and why.
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 from django.utils import timezone
+
+from portal.page_cache import content_version
 
 from . import rules
 from .models import Comment, DiscussionSettings
 from .services import may_edit, may_moderate_all
 
 PAGE_PARAM = "cpage"
+DISCUSSION_SETTINGS_CACHE_SECONDS = 600
 
 
 def discussion_settings():
-    """The discussion settings for pages that only read them: one query, and no write.
+    """The discussion settings for pages that only read them: one query at most, and no write.
 
-    ``DiscussionSettings.load()`` creates the row when it is missing, which
-    would make a GET write and its first request cost three more queries.
+    Cached per content version (saving the settings bumps it, see
+    portal/page_cache.py). ``DiscussionSettings.load()`` creates the row when
+    it is missing, which would make a GET write and its first request cost
+    three more queries.
     """
-    return DiscussionSettings.objects.filter(pk=1).first() or DiscussionSettings()
+    key = f"comments:discussion-settings:{content_version()}"
+    found = cache.get(key)
+    if found is None:
+        found = DiscussionSettings.objects.filter(pk=1).first() or DiscussionSettings()
+        cache.set(key, found, DISCUSSION_SETTINGS_CACHE_SECONDS)
+    return found
 
 
 @dataclass(eq=False)
@@ -158,15 +169,18 @@ def build_thread_page(post, user, *, page=None, discussion=None, now=None) -> Th
 
     replies = []
     if root_ids:
-        in_threads = Comment.objects.filter(thread_root_id__in=root_ids)
-        shown = in_threads.shown_to(user)
-        # Replies shown to the reader, and the hidden comments they answer (placeholders).
-        replies = (
-            (shown | in_threads.filter(pk__in=shown.values("parent_id")))
+        # Every comment of the page's threads, then in Python: the replies shown to the
+        # reader and the hidden comments they answer (placeholders). Filtering on
+        # ``thread_root`` alone keeps the database on that index; an OR of the two
+        # conditions made SQLite scan every approved comment of the site.
+        in_threads = list(
+            Comment.objects.filter(thread_root_id__in=root_ids)
             .annotate(shown=_shown_flag(user), moderatable=_moderatable_flag(user))
             .select_related(*related)
             .order_by("created", "id")
         )
+        answered = {comment.parent_id for comment in in_threads if comment.shown}
+        replies = [comment for comment in in_threads if comment.shown or comment.pk in answered]
 
     open_for_replies = post.is_published and not rules.closed_for_comments(post, discussion)
     now = now or timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, moderation_views, notification_views, views
+from . import audit_views, feeds, moderation_views, notification_views, views
 
 app_name = "comments"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("moderation/act/", moderation_views.moderate, name="moderate"),
     path("moderation/<int:comment_id>/return/", moderation_views.return_comment, name="return"),
     path("moderation/member/<int:user_id>/spam/", moderation_views.spam_author, name="spam_author"),
+    # The audit log of moderation, memberships and admin actions, for editors (audit_views.py)
+    path("audit/", audit_views.audit_log, name="audit"),
     # Following discussions and email preferences (notification_views.py)
     path("post/<int:post_id>/follow/", notification_views.follow, name="follow"),
     path("post/<int:post_id>/unfollow/", notification_views.unfollow, name="unfollow"),

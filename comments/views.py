@@ -45,6 +45,7 @@ def post_comment(request, post_id):
             body=form.cleaned_data["body"],
             parent=parent,
             follow=form.cleaned_data["follow"],
+            language=form.cleaned_data["language"],
         )
     except ValidationError as error:
         for message in error.messages:

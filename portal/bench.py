@@ -5,16 +5,21 @@ Run as ``.venv/bin/python -m portal.bench``. It
 
 1. builds or reuses a benchmark database: the SQLite file ``var/bench/bench.sqlite3``,
    or the database in ``DATABASE_URL`` when one is set; migrates it and runs
-   ``seed_demo --posts 10000 --comments-per-post 10`` (skipped when the marker file
-   records the same parameters for that database), then adds one post with 1,000
-   approved comments in nested threads;
+   ``seed_demo --posts 10000 --comments-per-post 10 --communities 50`` (skipped when
+   the marker file records the same parameters for that database; an older data
+   set is extended, since seed_demo only adds what is missing), then adds one post
+   with 1,000 approved comments in nested threads;
+   checks the query plans of the list pages on that data (``EXPLAIN``, after
+   ``ANALYZE`` on PostgreSQL) and stops if one reads posts or comments with a
+   sequential scan;
 2. collects the static files into ``var/bench/static`` and starts gunicorn with
    ``DEBUG=0``, a generated ``SECRET_KEY``, ``ALLOWED_HOSTS=127.0.0.1``, one worker
    per core, on a free loopback port, and waits for ``/healthz``;
 3. runs ``wrk --latency`` (8 connections, 2 threads, ``BENCH_DURATION`` seconds,
    default 10) on each page, including the post page for a signed-in member
    (session cookie from the real login form);
-4. counts the SQL queries of each page in-process with Django's test client;
+4. counts the SQL queries of each page in-process with Django's test client, as
+   rendered (the anonymous page cache is invalidated before the counted request);
 5. prints a table and writes ``var/bench/results-<timestamp>.json``.
 
 Environment: ``DATABASE_URL`` (another database), ``BENCH_DURATION`` (seconds per
@@ -45,6 +50,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = BASE_DIR / "var" / "bench"
 SEED_POSTS = 10_000
 SEED_COMMENTS_PER_POST = 10
+SEED_COMMUNITIES = 50
+SEED_VERSION = 2  # bump when seed_demo's bulk data changes, so an older bench database is extended
 BIG_DISCUSSION = 1_000
 BIG_TITLE = "Benchmark: a discussion of 1,000 comments"
 LEVELS = 5  # each thread of the big discussion is a chain of replies this deep
@@ -124,6 +131,8 @@ def prepare_database(env):
         "database_url": _redacted(env["DATABASE_URL"]),
         "posts": SEED_POSTS,
         "comments_per_post": SEED_COMMENTS_PER_POST,
+        "communities": SEED_COMMUNITIES,
+        "seed_version": SEED_VERSION,
     }
     marker = BENCH_DIR / f"seeded-{_database_key(env['DATABASE_URL'])}.json"
     try:
@@ -133,12 +142,16 @@ def prepare_database(env):
     if seeded:
         say(f"Seed data: already there ({marker.relative_to(BASE_DIR)} records the same parameters).")
     else:
-        say(f"Seeding: seed_demo --posts {SEED_POSTS} --comments-per-post {SEED_COMMENTS_PER_POST}…")
+        say(
+            f"Seeding: seed_demo --posts {SEED_POSTS} --comments-per-post {SEED_COMMENTS_PER_POST} "
+            f"--communities {SEED_COMMUNITIES}…"
+        )
         started = time.monotonic()
         call_command(
             "seed_demo",
             posts=SEED_POSTS,
             comments_per_post=SEED_COMMENTS_PER_POST,
+            communities=SEED_COMMUNITIES,
             force=True,
             verbosity=1,
         )
@@ -232,7 +245,6 @@ def find_pages():
     from django.urls import reverse
     from taggit.models import Tag
 
-    from accounts.models import Community
     from blog.models import Category, Post
 
     notes = []
@@ -260,7 +272,7 @@ def find_pages():
     else:
         notes.append("tag page skipped: no tag in use.")
     pages.append((f"search ?q={SEARCH_QUERY}", f"/search/?q={SEARCH_QUERY}", False))
-    community = Community.objects.filter(visibility=Community.Visibility.PUBLIC).order_by("pk").first()
+    community = community_with_posts()
     if community:
         pages.append(
             (
@@ -270,31 +282,237 @@ def find_pages():
             )
         )
     else:
-        notes.append("community page skipped: there is no public community (seed_demo creates none).")
+        notes.append("community page skipped: no public community with public posts.")
     pages.append((f"post, {small.comment_count} comments, signed in", small.get_absolute_url(), True))
     return pages, notes
 
 
+def community_with_posts():
+    """The public community with the most posts anyone may read (seed_demo --communities makes them)."""
+    from django.db.models import Count, Q
+
+    from accounts.models import Community
+    from blog.models import Post
+
+    public = Post.objects.visible_to(None).published()
+    return (
+        Community.objects.public()
+        .annotate(n=Count("posts", filter=Q(posts__in=public)))
+        .filter(n__gt=0)
+        .order_by("-n", "pk")
+        .first()
+    )
+
+
+def check_query_plans():
+    """EXPLAIN the list queries on the benchmark data; stop if posts or comments are scanned in full.
+
+    Prints one verdict per query with the indexes used, and returns the plans for
+    the JSON report. PostgreSQL gets ``ANALYZE`` first, so the planner decides on
+    the statistics of this data set, as it would in production.
+    """
+    from django.db import connection
+    from taggit.models import Tag
+
+    from blog.models import Category
+
+    vendor = connection.vendor
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    subjects = {
+        "post": big_discussion_post(),
+        "category": Category.objects.filter(posts__isnull=False).distinct().order_by("pk").first(),
+        "tag": Tag.objects.filter(blog_taggedpost_items__isnull=False).distinct().order_by("pk").first(),
+        "community": community_with_posts(),
+    }
+    missing = [name for name, value in subjects.items() if value is None]
+    if missing:
+        fail(f"no {', '.join(missing)} with posts to explain the list queries on: seeding did not work.")
+    say(f"Query plans ({'EXPLAIN after ANALYZE' if vendor == 'postgresql' else 'EXPLAIN QUERY PLAN'}):")
+    report, failures = [], []
+    for name, queryset, tables in plan_queries(**subjects):
+        plan = explain(queryset)
+        scanned = full_scans(plan, vendor, BIG_TABLES)
+        other_scans = [t for t in full_scans(plan, vendor, tables) if t not in scanned]
+        indexes = index_names(plan, vendor)
+        verdict = "SEQ SCAN" if scanned else "index"
+        detail = ", ".join(indexes) or "no index"
+        if scanned:
+            detail += f"; sequential scan of {', '.join(sorted(set(scanned)))}"
+        if other_scans:
+            detail += f"; (small table read in full: {', '.join(sorted(set(other_scans)))})"
+        say(f"  {verdict:<8} {name}: {detail}")
+        report.append({"query": name, "ok": not scanned, "indexes": indexes, "plan": plan})
+        if scanned:
+            failures.append((name, plan))
+    for name, plan in failures:
+        say(f"\n{name}:\n{plan}")
+    if failures:
+        fail(
+            f"{len(failures)} list quer{'y reads' if len(failures) == 1 else 'ies read'} posts or comments "
+            "with a sequential scan: add an index (see portal/tests/test_query_plans.py)."
+        )
+    return report
+
+
+def index_names(plan, vendor):
+    """The indexes ``plan`` uses, in order, each once."""
+    if vendor == "postgresql":
+        names = re.findall(r"(?:Index Scan|Index Only Scan)(?: Backward)? using (\w+)", plan)
+        names += re.findall(r"Bitmap Index Scan on (\w+)", plan)
+    else:
+        names = re.findall(r"USING (?:COVERING )?INDEX (\w+)", plan)
+    return list(dict.fromkeys(names))
+
+
 def count_queries(pages):
-    """SQL queries per page, in-process through the test client (after one warm-up request)."""
+    """SQL queries per page when it is rendered, in-process through the test client.
+
+    After one warm-up request (which fills the fragment caches), the anonymous
+    page cache is invalidated (``portal.page_cache``, when present) so that the
+    measured request renders the page: the figure is the page's query budget.
+    A visitor served from the page cache runs no query at all.
+    """
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    try:
+        from portal.page_cache import bump_content_version, content_version
+    except ImportError:  # a version of the portal without the page cache
+
+        def bump_content_version():
+            pass
+
+        def content_version():
+            pass
+
     member = get_user_model().objects.get(username=MEMBER)
     counts = {}
     for name, path, signed_in in pages:
-        client = Client(HTTP_HOST="127.0.0.1")
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
         if signed_in:
             client.force_login(member)
         response = client.get(path)
         if response.status_code != 200:
             fail(f"{path} answered {response.status_code} in the test client.")
+        bump_content_version()
+        content_version()  # its one query after a bump (the next scheduled post) is not the page's
         with CaptureQueriesContext(connection) as queries:
             client.get(path)
         counts[name] = len(queries)
     return counts
+
+
+# --- Query plans -------------------------------------------------------------------
+
+# The tables whose list queries must be answered through an index, not a full scan.
+BIG_TABLES = ("blog_post", "comments_comment")
+
+
+def plan_queries(*, post, category, tag, community):
+    """The list queries the issue names, built with the querysets the pages use.
+
+    Returns ``(name, queryset, tables)``: ``tables`` are the ones the query filters
+    on, each of which must be read through an index. ``post`` is a post with
+    comments, ``category``/``tag``/``community`` ones with posts.
+    """
+    from django.contrib.auth.models import AnonymousUser
+
+    from blog.models import Post
+    from comments.models import Comment
+    from comments.threads import top_level
+
+    visitor = AnonymousUser()
+    posts = Post.objects.visible_to(visitor).published()  # every anonymous list starts here (PostListMixin)
+    page = slice(0, 10)
+    through = Post.categories.through
+    return [
+        (
+            "comments by post and status (a post's threads)",
+            top_level(post, visitor)[page],
+            ("comments_comment",),
+        ),
+        (
+            "comments by post and status (approved, newest)",
+            Comment.objects.filter(post=post).counted().order_by("-created", "-pk")[page],
+            ("comments_comment",),
+        ),
+        (
+            "comments by status (moderation queue)",
+            Comment.objects.in_moderation_queue().order_by("created", "pk")[page],
+            ("comments_comment",),
+        ),
+        ("posts by status and date (home)", posts.order_by("-publish_at", "-pk")[page], ("blog_post",)),
+        (
+            "posts by category",
+            posts.filter(pk__in=through.objects.filter(category_id__in=[category.pk]).values("post_id"))[
+                page
+            ],
+            ("blog_post", through._meta.db_table),
+        ),
+        ("posts by tag", posts.filter(tagged_items__tag=tag)[page], ("blog_post", "blog_taggedpost")),
+        ("posts by community", posts.filter(community=community)[page], ("blog_post",)),
+    ]
+
+
+def explain(queryset):
+    """The plan of ``queryset`` as text: EXPLAIN on PostgreSQL, EXPLAIN QUERY PLAN on SQLite.
+
+    SQLite names a subquery's tables by their aliases (``SEARCH U0 USING …``):
+    they are replaced with the table names, read from the query's SQL.
+    """
+    plan = queryset.explain()
+    sql = str(queryset.query)
+    for table, alias in re.findall(r'"(\w+)" "?([UT]\d+)\b', sql):
+        plan = re.sub(rf"\b(SCAN|SEARCH) {alias}\b", rf"\1 {table}", plan)
+    return plan
+
+
+SQLITE_INDEXED = re.compile(r"USING (?:COVERING )?INDEX|USING INTEGER PRIMARY KEY|USING PRIMARY KEY")
+
+
+def full_scans(plan, vendor, tables):
+    """The tables of ``tables`` that ``plan`` reads in full (a sequential scan), in plan order."""
+    scanned = []
+    if vendor == "postgresql":
+        for match in re.finditer(r"Seq Scan on (\w+)", plan):
+            if match.group(1) in tables:
+                scanned.append(match.group(1))
+    else:
+        for line in plan.splitlines():
+            match = re.search(r"\b(?:SCAN|SEARCH) (\w+)", line)
+            if match and match.group(1) in tables and not SQLITE_INDEXED.search(line):
+                scanned.append(match.group(1))
+    return scanned
+
+
+def indexed_reads(plan, vendor, tables):
+    """The tables of ``tables`` that ``plan`` reads through an index."""
+    found = set()
+    if vendor == "postgresql":
+        for match in re.finditer(r"(?:Index Scan|Index Only Scan)(?: Backward)? using \w+ on (\w+)", plan):
+            found.add(match.group(1))
+        for match in re.finditer(r"Bitmap Heap Scan on (\w+)", plan):
+            found.add(match.group(1))
+    else:
+        for line in plan.splitlines():
+            match = re.search(r"\b(?:SCAN|SEARCH) (\w+)", line)
+            if match and SQLITE_INDEXED.search(line):
+                found.add(match.group(1))
+    return found & set(tables)
+
+
+def plan_verdicts(queries, vendor):
+    """``(name, ok, plan)`` per query: ok when every table it filters is read through an index."""
+    verdicts = []
+    for name, queryset, tables in queries:
+        plan = explain(queryset)
+        ok = not full_scans(plan, vendor, tables) and indexed_reads(plan, vendor, tables) == set(tables)
+        verdicts.append((name, ok, plan))
+    return verdicts
 
 
 # --- gunicorn ----------------------------------------------------------------
@@ -306,12 +524,22 @@ def free_port():
         return sock.getsockname()[1]
 
 
+# Behind the load balancer that terminates TLS: with DEBUG off the site redirects plain
+# HTTP to HTTPS (SECURE_SSL_REDIRECT) and trusts this header (SECURE_PROXY_SSL_HEADER).
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
+PUBLIC_HOST = "127.0.0.1"  # the site's address for the browsers (https://127.0.0.1/), in ALLOWED_HOSTS
+
+
 class Gunicorn:
-    def __init__(self, env):
+    """gunicorn serving the portal on a free loopback port, in its own process group."""
+
+    def __init__(self, env, *, workers=None, log_path=None, name="gunicorn"):
         self.env = env
         self.port = free_port()
         self.process = None
-        self.log_path = BENCH_DIR / "gunicorn.log"
+        self.workers = workers or WORKERS
+        self.log_path = log_path or BENCH_DIR / "gunicorn.log"
+        self.name = name
 
     def __enter__(self):
         gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -321,11 +549,14 @@ class Gunicorn:
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
-            str(WORKERS),
+            str(self.workers),
             "--log-level",
             "warning",
         ]
-        say(f"Starting gunicorn: {WORKERS} workers on http://127.0.0.1:{self.port}/ (log: {self.log_path})")
+        say(
+            f"Starting {self.name}: {self.workers} worker{'s' if self.workers != 1 else ''} on "
+            f"http://127.0.0.1:{self.port}/ (log: {self.log_path})"
+        )
         self.log = self.log_path.open("w")
         self.process = subprocess.Popen(
             command,
@@ -354,7 +585,7 @@ class Gunicorn:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                fail(f"gunicorn exited with {self.process.returncode}; see {self.log_path}.")
+                fail(f"{self.name} exited with {self.process.returncode}; see {self.log_path}.")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=2) as response:
                     if response.status == 200:
@@ -365,59 +596,97 @@ class Gunicorn:
         fail(f"/healthz did not answer 200 within {timeout}s; see {self.log_path}.")
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)  # gunicorn's own session: master and workers
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        except ProcessLookupError:
-            pass
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGTERM)  # gunicorn's own session: master and workers
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+            except ProcessLookupError:
+                pass
+            say(f"{self.name} stopped.")
         self.log.close()
-        say("gunicorn stopped.")
 
 
-def sign_in(port, username, password):
-    """Sign in through the real allauth login form; return the Cookie header for wrk."""
+class Browser:
+    """A small HTTP client for the site as a browser behind the balancer sees it.
 
-    def cookies_of(response, jar):
+    Every request goes to one app server's port but carries the site's public
+    ``Host`` (``PUBLIC_HOST``) and says it came over HTTPS (``PROXY_HEADERS``), as
+    the balancer forwards it; cookies are kept by hand, one jar for all servers;
+    a form POST carries the ``Origin`` and ``Referer`` that Django's CSRF check
+    requires of HTTPS requests.
+    """
+
+    def __init__(self):
+        self.cookies = {}
+
+    def request(self, port, method, path, form=None, timeout=30):
+        host = PUBLIC_HOST  # what the balancer forwards, whichever app server it picks
+        headers = {"Host": host, **PROXY_HEADERS}
+        if self.cookies:
+            headers["Cookie"] = self.cookie_header()
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Origin"] = f"https://{host}"
+            headers["Referer"] = f"https://{host}{path}"
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
         for header in response.headers.get_all("Set-Cookie") or []:
             parsed = SimpleCookie()
             parsed.load(header)
             for key, morsel in parsed.items():
-                jar[key] = morsel.value
+                if morsel.value and morsel["max-age"] != "0":
+                    self.cookies[key] = morsel.value
+                else:
+                    self.cookies.pop(key, None)
+        return response.status, response.headers, text
 
-    jar = {}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/accounts/login/", headers={"Host": "127.0.0.1"})
-    response = conn.getresponse()
-    page = response.read().decode()
-    cookies_of(response, jar)
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    if response.status != 200 or not match or "csrftoken" not in jar:
-        fail(f"could not read the login form (status {response.status}).")
-    form = urllib.parse.urlencode(
-        {"csrfmiddlewaretoken": match.group(1), "login": username, "password": password}
-    )
-    conn.request(
-        "POST",
-        "/accounts/login/",
-        body=form,
-        headers={
-            "Host": "127.0.0.1",
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={jar['csrftoken']}",
-        },
-    )
-    response = conn.getresponse()
-    response.read()
-    cookies_of(response, jar)
-    conn.close()
-    if response.status not in (301, 302, 303) or "sessionid" not in jar:
-        fail(f"signing in as {username} failed (status {response.status}).")
-    return f"sessionid={jar['sessionid']}; csrftoken={jar['csrftoken']}"
+    def get(self, port, path):
+        return self.request(port, "GET", path)
+
+    def post(self, port, path, form):
+        return self.request(port, "POST", path, form)
+
+    def cookie_header(self):
+        return "; ".join(f"{key}={value}" for key, value in self.cookies.items())
+
+    @staticmethod
+    def csrf_token(page):
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        return match.group(1) if match else None
+
+    def sign_in(self, port, username, password):
+        """Sign in through the real allauth login form; an error message if it did not work."""
+        status, _headers, page = self.get(port, "/accounts/login/")
+        token = self.csrf_token(page)
+        if status != 200 or not token:
+            return f"could not read the login form (status {status})."
+        status, headers, _page = self.post(
+            port, "/accounts/login/", {"csrfmiddlewaretoken": token, "login": username, "password": password}
+        )
+        if status not in (301, 302, 303) or "sessionid" not in self.cookies:
+            return f"signing in as {username} failed (status {status}, to {headers.get('Location')})."
+        return None
+
+
+def sign_in(port, username, password):
+    """Sign in through the real allauth login form; return the Cookie header for wrk."""
+    browser = Browser()
+    error = browser.sign_in(port, username, password)
+    if error:
+        fail(error)
+    return browser.cookie_header()
 
 
 # --- wrk -----------------------------------------------------------------------
@@ -432,6 +701,8 @@ def _ms(text):
 
 def run_wrk(wrk, url, cookie=None):
     command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency", "--timeout", "10s"]
+    for name, value in PROXY_HEADERS.items():
+        command += ["-H", f"{name}: {value}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     command.append(url)
@@ -502,6 +773,7 @@ def main():
     from portal import demo_content
 
     pages, notes = prepare_database(env)
+    plans = check_query_plans()
     say(f"Collecting static files into {settings.STATIC_ROOT}…")
     call_command("collectstatic", interactive=False, verbosity=0)
     say("Counting SQL queries per page (test client, in-process)…")
@@ -547,6 +819,7 @@ def main():
         "wrk": {"connections": CONNECTIONS, "threads": THREADS, "duration_s": DURATION},
         "gunicorn_workers": WORKERS,
         "notes": notes,
+        "query_plans": plans,
         "pages": rows,
     }
     out = BENCH_DIR / f"results-{stamp}.json"

@@ -3,7 +3,8 @@
 Nothing a member uploads is stored as sent: the validators refuse anything
 Pillow cannot fully decode (a non-image, a truncated file, a decompression
 bomb), and ``reencode`` writes a fresh file from the decoded pixels, which
-drops metadata such as EXIF GPS positions and any trailing payload.
+drops metadata such as EXIF GPS positions, comments, ICC profiles and any
+trailing payload.
 """
 
 import io
@@ -82,11 +83,15 @@ def reencode(upload, *, max_size, max_pixels):
     image.thumbnail((max_size, max_size))
     has_alpha = image.mode in ("RGBA", "LA", "P") and (image.mode != "P" or "transparency" in image.info)
     output = io.BytesIO()
+    pixels = image.convert("RGBA" if has_alpha else "RGB")
+    # Only the pixels: Pillow would otherwise write some metadata of the upload back out
+    # (a JPEG or GIF comment, an ICC profile), and a comment can carry an HTML payload.
+    pixels.info = {}
     if has_alpha:
-        image.convert("RGBA").save(output, format="PNG", optimize=True)
+        pixels.save(output, format="PNG", optimize=True)
         extension = "png"
     else:
-        image.convert("RGB").save(output, format="JPEG", quality=85, optimize=True)
+        pixels.save(output, format="JPEG", quality=85, optimize=True)
         extension = "jpg"
     stem = os.path.splitext(os.path.basename(upload.name or "image"))[0][:60] or "image"
     return ContentFile(output.getvalue(), name=f"{stem}.{extension}")

@@ -42,10 +42,24 @@ _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False, "typograph
 )
 
 
+# What browsers ignore in a URL's scheme (ASCII whitespace and C0 controls), and the scheme itself.
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+
+
 def _without_invisible_characters_in_urls(element, attribute, value):
-    """A URL cannot hide where it leads behind bidi overrides or zero-width characters."""
+    """A URL cannot hide where it leads behind bidi overrides or zero-width characters.
+
+    nh3 checks the scheme before this filter runs, so removing characters here
+    could turn ``java\u200bscript:`` (a harmless relative URL) into a
+    ``javascript:`` URL: the scheme is checked again on the cleaned value, and
+    a URL whose scheme is not allowed is dropped.
+    """
     if attribute in ("href", "src"):
-        return INVISIBLE_CHARACTERS.sub("", value)
+        value = INVISIBLE_CHARACTERS.sub("", value)
+        scheme = _SCHEME.match(_IGNORED_IN_SCHEME.sub("", value))
+        if scheme and scheme.group(1).lower() not in _URL_SCHEMES:
+            return None
     return value
 
 

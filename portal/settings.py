@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,8 +69,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header (settings.SECURE_CSP), on cached pages too.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag on every page, 304 to If-None-Match; above the page cache so cached pages answer it too.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # A NUL character in the path is a 404, NUL characters in the query string are dropped.
+    "portal.hostile_input.HostileInputMiddleware",
+    # Public pages for visitors without a session, whole from the cache (portal/page_cache.py).
+    "portal.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The interface language: the django_language cookie (set by /language/<code>/), then Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -109,12 +120,30 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    # WAL lets readers proceed while a comment is being written.
+    # WAL lets readers proceed while a comment is being written; synchronous=FULL
+    # syncs the log at every commit, so an acknowledged comment survives a power
+    # cut too. IMMEDIATE transactions take the write lock at BEGIN and "timeout"
+    # (seconds, sqlite3's busy timeout) makes a second writer wait for it instead
+    # of failing with "database is locked" (portal/tests/test_sqlite_settings.py).
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A PostgreSQL read replica (streaming replication of the primary): reads go to it,
+# writes, transactions and POST requests to the primary (portal/db_router.py).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # tests: the replica is the test database
+    DATABASE_ROUTERS = ["portal.db_router.PrimaryReplicaRouter"]
+    MIDDLEWARE.insert(0, "portal.db_router.PrimaryReadsMiddleware")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -127,6 +156,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions are read from the cache and written through to the database: with
+# Redis, every app server sees every session; without it, the database does.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# How long a public page stays cached at most (portal/page_cache.py); 0 turns the page cache off.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -157,7 +191,17 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PORTAL_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
-LANGUAGE_CODE = "en-us"
+# English and Spanish interfaces. LANGUAGE_CODE is "en" (one of LANGUAGES), the
+# language of visitors whose cookie and Accept-Language name neither.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switcher's choice is kept for a year (Django's default is the browser session).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Dates in templates use the format names (DATE_FORMAT, ...): English keeps the
+# portal's long dates (portal/formats/en), Spanish uses Django's own.
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -193,6 +237,9 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "use_tls": env_bool("EMAIL_USE_TLS", False),
         "timeout": 10,
     }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    # One file per connection under EMAIL_FILE_PATH (the scale-out check counts them).
+    _email_options = {"file_path": os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{PORTAL_NAME} <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -207,10 +254,76 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# --- Security (README "Security"; portal/tests/test_production_settings.py) ---
+# With DEBUG=0, `manage.py check --deploy` reports nothing. Behind a proxy that
+# terminates TLS, it must set X-Forwarded-Proto (and strip it from clients).
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
-    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: forms carry the token
+# HTTPS only: redirect plain HTTP, except /healthz, which load balancers probe over HTTP.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# HSTS: a year by default in production. includeSubDomains unless told otherwise;
+# preload only on request (SECURE_HSTS_PRELOAD=1), since a preload listing lasts.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 60 * 60)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if SECURE_HSTS_SECONDS and not SECURE_HSTS_PRELOAD:
+    # security.W021 only says "preload is off", which is the deliberate default above.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content Security Policy (Django's ContentSecurityPolicyMiddleware). No inline
+# script or style and no nonces: anonymous pages are cached whole, so a nonce
+# would be shared. Every script and style sheet is a static file on this host;
+# data: images are Bootstrap's SVG icons in its CSS. CSP_EXTRA_IMG_SRC (e.g.
+# "https:") admits images in post bodies from other hosts.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", *env_list("CSP_EXTRA_IMG_SRC", [])],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+CSRF_FAILURE_VIEW = "portal.views.csrf_failure"
+
+# Rate limits. django-allauth's (65.x actions; "5/5m/key" is five per five
+# minutes per login, address or email): a 429 page (templates/429.html).
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "10/h/ip",
+    "reset_password": "20/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Sign-up and password reset answer the same for a known and an unknown address
+# (allauth mails the address's owner instead): no way to learn who has an account.
+ACCOUNT_PREVENT_ENUMERATION = True
+# Behind N reverse proxies, the client is the Nth address from the right of X-Forwarded-For.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# The portal's own (portal/ratelimit.py): (uses, seconds). Comments are limited
+# in the discussion settings (per minute and per day, in the admin).
+PORTAL_RATE_LIMITS = {
+    "search": (30, 60),  # searches a minute per member or address
+    "invite": (30, 60 * 60),  # invitations an hour per inviter
+    "flag": (20, 60 * 60),  # flags an hour per member
+}
 
 LOGGING = {
     "version": 1,
@@ -225,10 +338,9 @@ PORTAL_TAGLINE = os.environ.get(
 )
 # The site-wide license shown in every page's footer.
 PORTAL_LICENSE = {
-    "name": os.environ.get(
-        "PORTAL_LICENSE_NAME",
-        "Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International License",
-    ),
+    # The default name is translated (the license's official name in each language).
+    "name": os.environ.get("PORTAL_LICENSE_NAME")
+    or _("Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International License"),
     "short_name": os.environ.get("PORTAL_LICENSE_SHORT_NAME", "CC BY-NC-SA 4.0"),
     "url": os.environ.get("PORTAL_LICENSE_URL", "https://creativecommons.org/licenses/by-nc-sa/4.0/"),
 }

@@ -18,5 +18,14 @@ if not REDIS_URL:  # noqa: F405
 else:
     # CI points REDIS_URL at a database of its own: tests clear the cache.
     CACHES["default"]["KEY_PREFIX"] = "portal-test"
+# Rate limits are off for the suite (many tests search, sign in or invite in a loop);
+# portal/tests/test_rate_limits.py turns the production values on.
 ACCOUNT_RATE_LIMITS = False
+PORTAL_RATE_LIMITS = {}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+# Query budgets measure the views themselves: the page cache is off unless a
+# test turns it on (portal/tests/test_page_cache.py, the leak crawl).
+PAGE_CACHE_SECONDS = 0
+# Sessions from the database, not the cache: query budgets then count the
+# session like a request on a cold cache does, whatever ran before.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"

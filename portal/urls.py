@@ -11,7 +11,7 @@ from blog import views as blog_views
 from blog.sitemaps import SITEMAPS, ProfileSitemap
 from comments.models import Comment
 from comments.wordpress import with_legacy_redirect
-from portal.views import healthz
+from portal.views import healthz, switch_language
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME
@@ -27,6 +27,7 @@ sitemaps = {**SITEMAPS, "members": partial(ProfileSitemap, contributors=[comment
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("language/<str:code>/", switch_language, name="switch_language"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -5,6 +5,7 @@ an N+1 (a query per post, per comment, per tag) shows up as a difference.
 """
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def count_queries(client, url):
+    cache.clear()  # a cold cache: the page's whole budget (sidebars and tag weights are cached)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -38,7 +40,7 @@ def test_home_page_queries_do_not_grow_with_posts(client):
     make_posts(45)
     large = count_queries(client, reverse("blog:home"))
     assert_same_count(small, large)
-    assert large[0] <= 7
+    assert large[0] <= 8
 
 
 @pytest.mark.parametrize(
@@ -84,4 +86,4 @@ def test_post_page_queries_do_not_grow_with_comments(client, signed_in):
     large = count_queries(client, post.get_absolute_url())
     assert_same_count(small, large)
     assert "50 comments" in client.get(post.get_absolute_url()).content.decode()
-    assert large[0] <= (18 if signed_in else 12)
+    assert large[0] <= (19 if signed_in else 13)

@@ -5,19 +5,21 @@ The expected order below is worked out by hand from the formula in
 
     score = sum over shared tags of log(N / n_tag) + 0.5 per shared category + recency bonus
 
-with N the posts the reader may see and n_tag those of them with the tag.
+with N the public published posts and n_tag those of them with the tag.
 """
 
 import math
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from taggit.models import Tag
 
 from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
-from blog.models import Post
+from blog.models import Post, PostQuerySet, tag_weights
 from blog.tests.factories import PostFactory, individual_learning, organizational_learning
 
 pytestmark = pytest.mark.django_db
@@ -92,8 +94,12 @@ def test_related_posts_are_ranked_by_tag_rarity_category_and_recency(posts):
         assert post.related_score == pytest.approx(expected_scores[post.title])
 
 
-def test_weights_count_only_the_posts_the_reader_may_see(posts):
-    """A members-only post with the rare tag changes N and n for its community's members only."""
+def test_weights_count_public_posts_only_and_members_see_their_posts_ranked_with_them(posts):
+    """A members-only post with the rare tag is ranked for its community's members only.
+
+    The tag weights are counted among public posts, the same for every reader,
+    so a members-only post changes neither what visitors see nor the weights.
+    """
     community = CommunityFactory(owner=UserFactory())
     insider = MembershipFactory(community=community).member
     PostFactory(
@@ -113,10 +119,28 @@ def test_weights_count_only_the_posts_the_reader_may_see(posts):
     }
 
     assert "inside" not in for_visitors
+    # N = 9 public posts, "rare" on 4 of them.
     assert for_visitors["rare_old"] == pytest.approx(math.log(9 / 4) + 0.1)
-    # N = 10, "rare" on 5 of them.
-    assert for_insider["inside"] == pytest.approx(math.log(10 / 5))
-    assert for_insider["rare_old"] == pytest.approx(math.log(10 / 5) + 0.1)
+    assert for_insider["rare_old"] == pytest.approx(math.log(9 / 4) + 0.1)
+    assert for_insider["inside"] == pytest.approx(math.log(9 / 4))
+
+
+def test_tag_weights_are_counted_once_and_then_cached(posts, django_assert_num_queries):
+    rare = Tag.objects.get(name="rare")
+    with django_assert_num_queries(1):
+        first = tag_weights([rare.pk])
+    with django_assert_num_queries(0):
+        assert tag_weights([rare.pk]) == first
+
+
+def test_candidates_are_bounded_to_the_latest_posts_of_each_tag_and_of_the_categories(posts, monkeypatch):
+    """However many posts share a tag, only the most recently added ones are ranked."""
+    monkeypatch.setattr(PostQuerySet, "RELATED_CANDIDATES_PER_TAG", 1)
+    monkeypatch.setattr(PostQuerySet, "RELATED_CANDIDATES_BY_CATEGORY", 1)
+    titles = {p.title for p in related(posts["post"], Post.objects.visible_to(None).published())}
+    # The post last added to "rare" and to Individual learning is the draft (not
+    # shown); the one last added to "common" is common_old.
+    assert titles == {"common_old"}
 
 
 def test_equal_scores_go_to_the_newer_post():
@@ -147,6 +171,7 @@ def test_a_post_with_categories_only_ranks_by_category_then_recency():
 def count_related_queries(post):
     tag_ids = [tag.pk for tag in post.tags.all()]
     category_ids = [category.pk for category in post.categories.all()]
+    cache.clear()  # the tag weights are cached: count them too
     with CaptureQueriesContext(connection) as queries:
         list(
             Post.objects.visible_to(None)
@@ -157,7 +182,7 @@ def count_related_queries(post):
 
 
 def test_ranking_is_two_queries_whatever_the_number_of_candidates():
-    """Guards a query per candidate (or per tag) for the weights and the scores."""
+    """Guards a query per candidate (or per tag) for the weights and the scores (weights not cached yet)."""
     post = PostFactory(tags=["a", "b", "c", "d"])
     for i in range(3):
         PostFactory(tags=["a", f"x{i}"])

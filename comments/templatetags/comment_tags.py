@@ -1,12 +1,23 @@
+from dataclasses import dataclass
+
 from django import template
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.models import Membership
+from blog.models import Post
 from comments import rules
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.threads import PAGE_PARAM, build_thread_page, discussion_settings
+from portal.page_cache import content_version
 
 register = template.Library()
 
@@ -18,12 +29,37 @@ def _int_or_none(value):
         return None
 
 
+THREADS_CACHE_SECONDS = 600
+# Stands for the CSRF token in cached pages of threads (letters and digits only,
+# so escaping leaves it alone); each request puts its own token in its place.
+CSRF_PLACEHOLDER = "csrfTokenPlaceholder8c1f0e"
+
+
+@dataclass(frozen=True)
+class ThreadPageSummary:
+    """What the comment form needs to know of the page of threads above it."""
+
+    number: int
+    is_default_page: bool
+
+
 @register.inclusion_tag("comments/includes/_comment_section.html", takes_context=True)
 def comment_section(context, post):
     """The discussion under a post: count line, a page of threads and the comment form.
 
-    Queries: the discussion settings, then the page of threads (see
-    ``comments.threads``); a constant number whatever the size of the discussion.
+    Queries: the discussion settings (cached per content version), then the
+    page of threads (see ``comments.threads``); a constant number whatever the
+    size of the discussion.
+
+    The page of threads is cached per post, comment page, language and
+    content version (portal/page_cache.py). Visitors share one copy, and so
+    do members who have no comment on the post and do not moderate it (one
+    query tells, instead of the three that build the threads). Authors of a
+    comment there (their held comments, Edit and Remove), editors and
+    community moderators get a copy of their own, rendered with a placeholder
+    for the CSRF token that is replaced by the request's token when served;
+    not cached while one of their comments is still in its edit window (the
+    Edit link must go when the window closes).
 
     A view that re-renders the post page after a failed submission passes the
     bound form as ``comment_form`` so the member's text comes back to them.
@@ -32,7 +68,6 @@ def comment_section(context, post):
     request = context["request"]
     user = request.user
     discussion = discussion_settings()
-    page = build_thread_page(post, user, page=request.GET.get(PAGE_PARAM), discussion=discussion)
 
     form = context.get("comment_form")
     if form is None:
@@ -40,22 +75,87 @@ def comment_section(context, post):
         reply_to_id = _int_or_none(request.GET.get("replyto"))
     else:
         reply_to_id = _int_or_none(form["parent"].value())
+
+    closed = rules.closed_for_comments(post, discussion)
+    raw_page = request.GET.get(PAGE_PARAM)
+    key = None
+    if reply_to_id is None:
+        reader = _reader_key(post, user)
+        page_key = _int_or_none(raw_page) or "default"
+        language = translation.get_language()
+        key = f"comments:threads:{post.pk}:{content_version()}:{language}:{reader}:{closed}:{page_key}"
+        cached = cache.get(key)
+        if cached is not None:
+            threads_html, summary = cached
+            return _section(request, user, post, form, _with_token(threads_html, request), summary, None, closed)
+
+    page = build_thread_page(post, user, page=raw_page, discussion=discussion)
+    # Rendered without the request: forms get CSRF_PLACEHOLDER, replaced when served.
+    threads_html = render_to_string(
+        "comments/includes/_threads.html",
+        {
+            "threads": page.threads,
+            "thread_page": page,
+            "user": user,
+            "post": post,
+            "csrf_token": CSRF_PLACEHOLDER,
+        },
+    )
+    summary = ThreadPageSummary(number=page.page.number, is_default_page=page.is_default_page)
+    if key and not any(node.can_edit for node in page.nodes.values()):
+        cache.set(key, (threads_html, summary), THREADS_CACHE_SECONDS)
+    threads_html = _with_token(threads_html, request)
     reply_to = _reply_target(post, user, page, reply_to_id)
     if reply_to is not None and not form.is_bound:
         form.initial["parent"] = reply_to.pk
+    return _section(request, user, post, form, threads_html, summary, reply_to, closed)
 
-    closed = rules.closed_for_comments(post, discussion)
+
+def _section(request, user, post, form, threads_html, summary, reply_to, closed):
     return {
         "request": request,
         "user": user,
         "post": post,
-        "threads": page.threads,
-        "thread_page": page,
+        "threads_html": mark_safe(threads_html),  # noqa: S308 (our template's output, escaped there)
+        "thread_page": summary,
         "comment_form": form,
         "reply_to": reply_to,
         "closed": closed,
         "open": post.is_published and not closed,
     }
+
+
+def _reader_key(post, user) -> str:
+    """Whose copy of the page of threads ``user`` gets: "visitor", "member" (shared), or their own.
+
+    Members have their own when they have a comment on the post (their held
+    comments, Edit and Remove) or moderate its community (Remove); editors
+    always do.
+    """
+    if not user.is_authenticated:
+        return "visitor"
+    own = f"user-{user.pk}"
+    if user.is_staff or not user.is_active:
+        return own
+    personal = Q(Exists(Comment.objects.filter(post=OuterRef("pk"), author=user)))
+    if post.community_id:
+        personal |= Q(
+            Exists(
+                Membership.objects.active().filter(
+                    member=user,
+                    community_id=OuterRef("community_id"),
+                    role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
+                )
+            )
+        )
+    return own if Post.objects.filter(personal, pk=post.pk).exists() else "member"
+
+
+def _with_token(threads_html, request):
+    """The cached HTML with the request's CSRF token in its forms; shared copies have none."""
+    if CSRF_PLACEHOLDER not in threads_html:
+        return threads_html
+    return threads_html.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
 def _reply_target(post, user, page, pk):

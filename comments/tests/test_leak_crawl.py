@@ -233,3 +233,21 @@ def test_a_member_sees_what_the_others_may_not(site):
     profile = member.get(site.author.get_absolute_url()).content.decode()
     assert PRIVATE_REPLY in profile and OPEN_COMMENT in profile
     assert Membership.objects.filter(member=site.insider).count() == 2
+
+
+def test_the_page_cache_never_hands_a_members_page_to_a_visitor(site, settings):
+    """With the anonymous page cache on (portal/page_cache.py): members browse first, then visitors twice."""
+    settings.PAGE_CACHE_SECONDS = 600
+    insider = Client()
+    insider.force_login(site.insider)
+    crawl(insider)
+
+    crawl(Client())
+    again = crawl(Client())
+
+    hits = [url for url, response in again.items() if response.get("X-Page-Cache") == "hit"]
+    assert len(hits) > 10, f"the second crawl was hardly served from the cache: {hits}"
+    for url, response in again.items():
+        body = response.content.decode(errors="replace")
+        for secret in SECRETS:
+            assert secret not in body, f"{secret!r} leaks on {url}"

@@ -190,3 +190,82 @@ def test_bulk_mode_is_idempotent_and_only_adds_missing_posts():
     assert Post.objects.filter(slug__startswith="benchmark-post-").count() == 35
     assert Comment.objects.filter(post__slug__startswith="benchmark-post-").count() == 105
     assert_comment_counts_match()
+
+
+def test_bulk_mode_creates_communities_with_members_and_community_posts():
+    """The benchmark's 50 communities: owners and members through the services, some posts members-only."""
+    from accounts.models import Community, Membership
+
+    output, _ = seed(posts=60, comments_per_post=1, communities=10)
+
+    communities = Community.objects.filter(slug__startswith="benchmark-community-")
+    assert communities.count() == 10
+    for community in communities:
+        active = Membership.objects.active().filter(community=community)
+        assert active.filter(role=Membership.Role.OWNER).count() == 1
+        assert active.count() >= 3  # the owner and the members who joined
+        assert (
+            not Membership.objects.filter(community=community)
+            .exclude(status=Membership.Status.ACTIVE)
+            .exists()
+        )
+    private = Community.objects.get(slug="benchmark-community-10")
+    assert private.visibility == Community.Visibility.PRIVATE
+    assert private.join_policy == Community.JoinPolicy.REQUEST
+    assert set(communities.exclude(pk=private.pk).values_list("visibility", flat=True)) == {"public"}
+
+    # Posts 20, 40 and 60 moved into communities 3, 4 and 5 (the 2nd, 3rd and 4th); 60 is members-only.
+    in_communities = Post.objects.filter(community__isnull=False).order_by("publish_at")
+    assert sorted(in_communities.values_list("slug", "community__slug", "visibility")) == [
+        ("benchmark-post-20", "benchmark-community-2", "public"),
+        ("benchmark-post-40", "benchmark-community-3", "public"),
+        ("benchmark-post-60", "benchmark-community-4", "members"),
+    ]
+    members_only = Post.objects.get(slug="benchmark-post-60")
+    assert members_only not in Post.objects.visible_to(None)
+    member = Membership.objects.active().filter(community__slug="benchmark-community-4").first().member
+    assert members_only in Post.objects.visible_to(member)
+    outsider = User.objects.exclude(memberships__community__slug="benchmark-community-4").filter(
+        is_staff=False
+    )
+    assert members_only not in Post.objects.visible_to(outsider.first())
+    assert "10 communities created (0 already existed), 3 benchmark posts in communities" in output
+
+
+def test_community_seeding_is_idempotent_and_extends_an_older_data_set(client):
+    """An older bench database (posts, no communities) gets them on the next run; a third run changes nothing."""
+    from accounts.models import Community, Membership
+
+    seed(posts=40, comments_per_post=1, verbosity=0)
+    assert not Post.objects.filter(community__isnull=False).exists()
+
+    seed(posts=40, comments_per_post=1, communities=3, verbosity=0)
+    first = {
+        **snapshot(),
+        "communities": Community.objects.count(),
+        "memberships": Membership.objects.count(),
+        "community posts": sorted(
+            Post.objects.filter(community__isnull=False).values_list("slug", "community_id")
+        ),
+    }
+    assert first["community posts"] != []
+    output, _ = seed(posts=40, comments_per_post=1, communities=3)
+    assert {
+        **snapshot(),
+        "communities": Community.objects.count(),
+        "memberships": Membership.objects.count(),
+        "community posts": sorted(
+            Post.objects.filter(community__isnull=False).values_list("slug", "community_id")
+        ),
+    } == first
+    assert "0 communities created (3 already existed)" in output
+
+    community = Community.objects.get(slug="benchmark-community-3")  # post 40: 40 // 20 % 3 = 2, the third
+    response = client.get(community.get_absolute_url())
+    assert response.status_code == 200
+    assert "Benchmark post 40" in response.content.decode()
+
+
+def test_negative_community_count_is_refused():
+    with pytest.raises(CommandError, match="zero or more"):
+        seed(communities=-1)

@@ -4,7 +4,11 @@
 through the models' ``save()`` (so Markdown is rendered) and the comments
 services (so comment counts are right). ``--posts N`` adds N generated posts
 with ``--comments-per-post`` approved comments each, inserted in bulk.
-Both modes are idempotent: rows are keyed on usernames and slugs, and a second
+``--communities N`` adds N benchmark communities through the membership services
+(an owner and members each; one in ten private, joined by request) and moves
+every ``COMMUNITY_POST_EVERY``-th benchmark post into one of them, one in three
+of those members-only.
+Every mode is idempotent: rows are keyed on usernames and slugs, and a second
 run creates nothing.
 """
 
@@ -24,6 +28,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
+from accounts import services as community_services
+from accounts.models import Community, Membership
 from blog.models import Category, Post, TaggedPost
 from blog.search import post_search_fields
 from comments.models import Comment, comment_search_text
@@ -35,6 +41,9 @@ EDITORS_GROUP = "Editors"
 BENCHMARK_SLUG_PREFIX = "benchmark-post-"
 BENCHMARK_SPAN = timedelta(days=730)
 POSTS_PER_BATCH = 1000
+BENCHMARK_COMMUNITY_SLUG_PREFIX = "benchmark-community-"
+COMMUNITY_POST_EVERY = 20  # benchmark posts 20, 40, 60, … belong to a community
+MEMBERS_PER_COMMUNITY = 3  # besides the owner
 
 
 @contextmanager
@@ -104,20 +113,28 @@ class Command(BaseCommand):
             help="Approved comments on each new benchmark post (default: 5).",
         )
         parser.add_argument(
+            "--communities",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Also create N benchmark communities with an owner and members, and move every "
+            f"{COMMUNITY_POST_EVERY}th benchmark post into one of them (one in three members-only).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Run even with DEBUG off. The demo accounts have published passwords; "
             "never use this on a public site.",
         )
 
-    def handle(self, *args, posts, comments_per_post, force, verbosity, **options):
+    def handle(self, *args, posts, comments_per_post, communities, force, verbosity, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "seed_demo creates accounts with published passwords, so it only runs with DEBUG on. "
                 "Pass --force to run it anyway on a private, non-public database."
             )
-        if posts < 0 or comments_per_post < 0:
-            raise CommandError("--posts and --comments-per-post must be zero or more.")
+        if posts < 0 or comments_per_post < 0 or communities < 0:
+            raise CommandError("--posts, --comments-per-post and --communities must be zero or more.")
         self.verbosity = verbosity
 
         with transaction.atomic():
@@ -136,6 +153,18 @@ class Command(BaseCommand):
             self.log(
                 f"Benchmark: {new_posts} posts with {new_posts * comments_per_post} comments created "
                 f"in {time.monotonic() - started:.1f}s ({posts - new_posts} already existed)."
+            )
+
+        if communities:
+            started = time.monotonic()
+            authors = [users[m.username] for m in demo.MEMBERS if not m.is_superuser]
+            new_communities, community_posts = self.seed_benchmark_communities(
+                count=communities, members=authors, editor=users[demo.EDITOR_USERNAME]
+            )
+            self.log(
+                f"Benchmark: {new_communities} communities created ({communities - new_communities} already "
+                f"existed), {community_posts} benchmark posts in communities, "
+                f"in {time.monotonic() - started:.1f}s."
             )
 
         self.print_credentials(created_usernames=self.created_usernames)
@@ -355,6 +384,75 @@ class Command(BaseCommand):
         progress.close()
         return len(numbers)
 
+    def seed_benchmark_communities(self, *, count, members, editor):
+        """Create benchmark communities 1..count that don't exist yet, and give them benchmark posts.
+
+        Each community is created by its owner and joined by ``MEMBERS_PER_COMMUNITY``
+        other members through ``accounts.services`` (a private one by request,
+        approved by the owner), as on the site. Then benchmark post ``n`` with
+        ``n % COMMUNITY_POST_EVERY == 0`` goes to community ``(n // COMMUNITY_POST_EVERY) % count``,
+        members-only when that quotient is a multiple of three: a few queries per
+        community, whatever the number of posts, and the same result on every run.
+        """
+        existing = {
+            c.slug: c for c in Community.objects.filter(slug__startswith=BENCHMARK_COMMUNITY_SLUG_PREFIX)
+        }
+        kinds = list(Community.Kind.values)
+        communities, created = [], 0
+        for i in range(1, count + 1):
+            slug = f"{BENCHMARK_COMMUNITY_SLUG_PREFIX}{i}"
+            community = existing.get(slug)
+            if community is None:
+                community = self.create_benchmark_community(
+                    i, slug, kind=kinds[i % len(kinds)], members=members, editor=editor
+                )
+                created += 1
+            communities.append(community)
+
+        slugs = Post.objects.filter(slug__startswith=BENCHMARK_SLUG_PREFIX).values_list("slug", flat=True)
+        suffixes = [slug.removeprefix(BENCHMARK_SLUG_PREFIX) for slug in slugs]
+        numbers = [int(suffix) for suffix in suffixes if suffix.isdigit()]
+        groups = {}
+        for n in numbers:
+            if n % COMMUNITY_POST_EVERY:
+                continue
+            step = n // COMMUNITY_POST_EVERY
+            visibility = Post.Visibility.MEMBERS if step % 3 == 0 else Post.Visibility.PUBLIC
+            groups.setdefault((step % count, visibility), []).append(f"{BENCHMARK_SLUG_PREFIX}{n}")
+        moved = 0
+        with transaction.atomic():
+            for (index, visibility), slugs in sorted(groups.items()):
+                moved += Post.objects.filter(slug__in=slugs).update(
+                    community=communities[index], visibility=visibility
+                )
+        if moved:
+            bump_content_version()
+        return created, moved
+
+    @staticmethod
+    def create_benchmark_community(i, slug, *, kind, members, editor):
+        owner = members[i % len(members)]
+        private = i % 10 == 0
+        creator = owner if community_services.may_create_community(owner) else editor
+        with transaction.atomic():
+            community = community_services.community_create(
+                creator=creator,
+                name=f"Benchmark community {i}",
+                slug=slug,
+                description=f"A generated {Community.Kind(kind).label.lower()} for benchmarks.",
+                kind=kind,
+                visibility=Community.Visibility.PRIVATE if private else Community.Visibility.PUBLIC,
+                join_policy=Community.JoinPolicy.REQUEST if private else Community.JoinPolicy.OPEN,
+            )
+            for k in range(1, MEMBERS_PER_COMMUNITY + 1):
+                member = members[(i + k) % len(members)]
+                if member.pk == creator.pk:
+                    continue
+                membership = community_services.membership_join(community=community, member=member)
+                if membership.status == Membership.Status.REQUESTED:
+                    community_services.membership_approve(membership=membership, actor=creator)
+        return community
+
     @staticmethod
     def get_tag(name):
         # TAGGIT_CASE_INSENSITIVE: reuse "Networks" if it exists as such.
@@ -381,6 +479,15 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.WARNING("These passwords are public. Never run seed_demo on a public site.")
         )
+
+
+def bump_content_version():
+    """Tell the anonymous page cache that content changed (bulk updates bypass the models' hooks)."""
+    try:
+        from portal.page_cache import bump_content_version as bump
+    except ImportError:  # no page cache in this version of the portal
+        return
+    bump()
 
 
 def demo_password(username):

@@ -1,0 +1,206 @@
+"""Whole pages cached for visitors who are not signed in, and the content version that invalidates them.
+
+Most readers of a learning blog are not signed in, and they all see the same
+page. ``AnonymousPageCacheMiddleware`` keeps each public page (home, posts,
+lists, archives, communities, profiles, search, feeds, sitemaps: the view
+names in ``CACHED_VIEWS``) in the cache as it was rendered, and answers the
+next visitor from there with no query and no template.
+
+Invalidation is one number, the *content version*, kept in the cache (Redis
+when several app servers share it) and part of every page's key. Any change
+to what a page can show bumps it (``bump_content_version``): a post
+published, edited or deleted, a comment submitted, approved or removed, a
+membership, community, category, tag, profile or path changed. The signal
+receivers in ``portal.apps`` bump it for every saved or deleted model of the
+three apps and taggit, and the few bulk ``QuerySet.update()`` calls bump it
+themselves. A bump makes every cached page unreachable at once; old entries
+expire on their own. This is deliberately coarse: pages show counts, sidebars
+and neighbours that depend on many objects, and for a site where reads
+outnumber writes by far, one rule that is obviously right beats per-page
+dependency tracking that might miss one.
+
+Two things change pages without a write: a scheduled post reaching its
+publication time, and the clock itself. The version's entry remembers the
+next scheduled publication, and a request after that moment bumps the
+version; every page also expires after ``PAGE_CACHE_SECONDS``.
+
+What is never cached: anything for a request that carries a session or
+messages cookie (a signed-in member, or a visitor with a pending message),
+responses that set a cookie (a page with a CSRF token sets one), anything
+that is not a 200, and any view not in ``CACHED_VIEWS``. A members-only post
+is a 404 for a visitor, so it can never be in a visitor's cached page.
+
+Stale pages are prevented on both sides of a commit: the version is bumped
+when the change is made (so tests and autocommit code see it at once) and
+again when the transaction commits (so a page rendered from the old rows by
+a request that started in between is keyed under a version nobody asks for).
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from django.utils.cache import set_response_etag
+
+VERSION_KEY = "portal:content-version"
+NEXT_PUBLISH_KEY = "portal:next-publish:{version}"
+PAGE_KEY = "portal:page:{version}:{digest}"
+NO_SCHEDULED_POST = float("inf")
+NEXT_PUBLISH_CACHE_SECONDS = 24 * 3600
+MESSAGES_COOKIE = CookieStorage.cookie_name
+
+# resolver_match.view_name of the pages kept for anonymous visitors.
+CACHED_VIEWS = frozenset(
+    {
+        "home_or_legacy",
+        "blog:home",
+        "blog:post",
+        "blog:category",
+        "blog:tag",
+        "blog:author",
+        "blog:archive",
+        "blog:archive_year",
+        "blog:archive_month",
+        "blog:learning_paths",
+        "blog:learning_path",
+        "blog:page",
+        "communities:directory",
+        "communities:detail",
+        "accounts:profile",
+        "search",
+        "sitemap",
+        "sitemap_section",
+        "robots_txt",
+        "comments:post_feed",
+        "comments:post_feed_atom",
+    }
+)
+# Feeds come in four variants each (feed, feed_full, feed_atom, feed_atom_full).
+CACHED_VIEW_PREFIXES = (
+    "blog:feed",
+    "blog:category_feed",
+    "blog:tag_feed",
+    "blog:author_feed",
+    "communities:feed",
+)
+
+
+def _new_version():
+    # Milliseconds since the epoch: if the cache loses the key, the next version
+    # is still above every version that pages were cached under.
+    return int(time.time() * 1000)
+
+
+def content_version() -> int:
+    """The current content version; bumps it first when a scheduled post has come due."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    next_publish = cache.get(NEXT_PUBLISH_KEY.format(version=version))
+    if next_publish is None:
+        next_publish = _next_scheduled_publication()
+        # Valid as long as the version is: scheduling a post saves it, which bumps the version.
+        cache.set(NEXT_PUBLISH_KEY.format(version=version), next_publish, NEXT_PUBLISH_CACHE_SECONDS)
+    if time.time() >= next_publish:
+        return _bump()
+    return version
+
+
+def _next_scheduled_publication() -> float:
+    from blog.models import Post  # portal sits above the apps; imported late to keep settings light
+
+    moment = (
+        Post.objects.filter(status=Post.Status.PUBLISHED, publish_at__gt=timezone.now())
+        .order_by("publish_at")
+        .values_list("publish_at", flat=True)
+        .first()
+    )
+    return moment.timestamp() if moment else NO_SCHEDULED_POST
+
+
+def _bump() -> int:
+    try:
+        return cache.incr(VERSION_KEY)
+    except ValueError:  # the key was evicted or never set
+        version = _new_version()
+        cache.set(VERSION_KEY, version, timeout=None)
+        return version
+
+
+def bump_content_version() -> None:
+    """Make every cached page unreachable: now, and again when the current transaction commits."""
+    _bump()
+    transaction.on_commit(_bump, robust=True)
+
+
+def _is_cached_view(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return False
+    return match.view_name in CACHED_VIEWS or match.view_name.startswith(CACHED_VIEW_PREFIXES)
+
+
+class AnonymousPageCacheMiddleware:
+    """Serve public pages to visitors without a session from the cache (see the module's docstring).
+
+    Sits below WhiteNoise and ConditionalGetMiddleware (so a cached page still
+    answers ``If-None-Match`` with a 304) and above the session middleware (so
+    a hit costs no session work at all).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._may_use_cache(request):
+            return self.get_response(request)
+        key = self._key(request, content_version())
+        entry = cache.get(key)
+        if entry is not None:
+            status, headers, content = entry
+            response = HttpResponse(content, status=status)
+            for name, value in headers:
+                response[name] = value
+            response["X-Page-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if self._may_store(request, response):
+            set_response_etag(response)
+            headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
+            cache.set(key, (response.status_code, headers, response.content), settings.PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    @staticmethod
+    def _may_use_cache(request) -> bool:
+        return (
+            settings.PAGE_CACHE_SECONDS > 0
+            and request.method == "GET"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and MESSAGES_COOKIE not in request.COOKIES
+        )
+
+    @staticmethod
+    def _may_store(request, response) -> bool:
+        user = getattr(request, "user", None)
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and _is_cached_view(request)
+            and not (user is not None and user.is_authenticated)
+            and "private" not in response.get("Cache-Control", "")
+            and "no-store" not in response.get("Cache-Control", "")
+        )
+
+    @staticmethod
+    def _key(request, version) -> str:
+        language = translation.get_language_from_request(request)
+        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{language}"
+        return PAGE_KEY.format(version=version, digest=hashlib.md5(address.encode()).hexdigest())  # noqa: S324
