@@ -155,7 +155,14 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process's memory: pages, fragments and sessions share it, so more room
+    # than the default 300 entries (each worker of a multi-process server has its own).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LOCAL_CACHE_ENTRIES", "5000"))},
+        }
+    }
 # Sessions are read from the cache and written through to the database: with
 # Redis, every app server sees every session; without it, the database does.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -4,11 +4,9 @@
 the previous and next steps, for each published path containing the post: one
 query for all the paths, their steps (positions are counted in Python) and a
 signed-in member's check marks. Only steps whose post the
-reader may open count, as on the path's own page. Not yet called from
-templates/blog/post_detail.html: that one query would take the post page past
-the ceilings in blog/tests/test_query_budgets.py (10 queries for visitors, 16
-for members), which need raising by one first; then add, after </article>:
-``{% load path_tags %}{% path_navigation post %}``.
+reader may open count, as on the path's own page. Called from
+templates/blog/post_detail.html, after the article; the query is part of the
+post page's budget (portal/tests/test_page_budgets.py).
 
 ``{% member_paths member %}`` — on a member's profile, their progress on each
 path they have started; shown to the member only (progress is personal), one

@@ -249,7 +249,7 @@ def test_no_button_on_your_own_profile_nor_on_a_private_community_you_are_not_in
 
 
 @pytest.mark.parametrize(
-    "page",
+    "url_of",
     [
         lambda t: t["category"].get_absolute_url(),
         lambda t: reverse("blog:tag", kwargs={"slug": "networks"}),
@@ -259,8 +259,8 @@ def test_no_button_on_your_own_profile_nor_on_a_private_community_you_are_not_in
     ],
     ids=["category", "tag", "author", "profile", "community"],
 )
-def test_pages_show_the_button(member, targets, page):
-    url = page(targets)
+def test_pages_show_the_button(member, targets, url_of):
+    url = url_of(targets)
 
     signed_in = client_for(member).get(url).content.decode()
     visitor = Client().get(url).content.decode()

@@ -105,9 +105,9 @@ def count_queries(client, url):
     return len(queries)
 
 
-@pytest.mark.parametrize("page", BUDGETS)
-def test_every_page_stays_within_its_budget_at_two_data_sizes(page, django_assert_max_num_queries):
-    url_of, reader, budget = BUDGETS[page]
+@pytest.mark.parametrize("page_name", BUDGETS)
+def test_every_page_stays_within_its_budget_at_two_data_sizes(page_name, django_assert_max_num_queries):
+    url_of, reader, budget = BUDGETS[page_name]
     site = Site()
     client = client_for(site, reader)
 
@@ -117,4 +117,4 @@ def test_every_page_stays_within_its_budget_at_two_data_sizes(page, django_asser
     with django_assert_max_num_queries(budget):
         large = count_queries(client, url_of(site))
 
-    assert small == large, f"{page}: {small} queries with 3 of everything, {large} with 30"
+    assert small == large, f"{page_name}: {small} queries with 3 of everything, {large} with 30"

@@ -1,0 +1,119 @@
+"""Forms sent with mistakes, in the browser: the error is shown beside the field, announced
+through aria-invalid and aria-describedby, what the member typed is kept, and axe finds
+nothing serious on the page with the errors.
+"""
+
+import re
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from accounts.models import User
+from portal.tests.browser.a11y import assert_accessible
+from portal.tests.browser.site import build_site
+
+# Every visible form field has a label; every field marked invalid names its visible error.
+FIELD_REPORT = """() => {
+  const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
+    && getComputedStyle(el).visibility !== "hidden";
+  const fields = [...document.querySelectorAll("main input, main select, main textarea")]
+    .filter((el) => el.type !== "hidden" && visible(el) && !el.closest("[aria-hidden=true]"));
+  const nameOf = (el) => {
+    if (el.getAttribute("aria-label")) return el.getAttribute("aria-label");
+    const by = el.getAttribute("aria-labelledby");
+    if (by) return by.split(/\\s+/).map((id) => document.getElementById(id)?.textContent || "").join(" ");
+    return [...el.labels].map((l) => l.textContent).join(" ");
+  };
+  return fields.map((el) => {
+    const described = (el.getAttribute("aria-describedby") || "").split(/\\s+/).filter(Boolean)
+      .map((id) => document.getElementById(id)).filter(Boolean);
+    return {
+      field: el.name || el.id,
+      label: nameOf(el).replace(/\\s+/g, " ").trim(),
+      invalid: el.getAttribute("aria-invalid") === "true" || el.classList.contains("is-invalid"),
+      ariaInvalid: el.getAttribute("aria-invalid") === "true",
+      errors: described.filter((d) => d.classList.contains("invalid-feedback") || d.matches("[id$=_error], [id^=error_]"))
+        .filter(visible).map((d) => d.textContent.replace(/\\s+/g, " ").trim()),
+    };
+  });
+}"""
+
+
+@pytest.fixture
+def site():
+    return build_site()
+
+
+def field_report(page):
+    return {entry["field"]: entry for entry in page.evaluate(FIELD_REPORT)}
+
+
+def assert_fields_labelled_and_errors_linked(page, expected_errors):
+    """Every field has a label; exactly the fields in ``expected_errors`` are invalid, each
+    announcing its error (a text containing the expected words) through aria-describedby."""
+    report = field_report(page)
+    unlabelled = [name for name, entry in report.items() if not entry["label"]]
+    assert not unlabelled, f"Fields without a label: {unlabelled}"
+    invalid = {name for name, entry in report.items() if entry["invalid"]}
+    assert invalid == set(expected_errors), f"invalid fields {invalid}, expected {set(expected_errors)}"
+    for name, words in expected_errors.items():
+        entry = report[name]
+        assert entry["ariaInvalid"], f"{name} is shown as invalid but has no aria-invalid=true"
+        assert any(words.lower() in error.lower() for error in entry["errors"]), (
+            f"{name}: no visible error containing {words!r} is linked by aria-describedby "
+            f"(linked: {entry['errors']})"
+        )
+
+
+def test_sign_up_errors_are_linked_to_their_fields_and_keep_what_was_typed(browser_page, axe_source, site):
+    page = browser_page("visitor")
+    page.goto(reverse("account_signup"))
+    page.locator("#id_email").fill("grace@example")
+    page.locator("#id_username").fill("grace")
+    page.locator("#id_password1").fill("short")
+    page.locator("#id_password2").fill("short")
+    page.get_by_role("button", name="Sign Up").click()
+
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    assert_fields_labelled_and_errors_linked(page, {"email": "valid email address", "password1": "too short"})
+    expect(page.locator("#id_email")).to_have_value("grace@example")
+    expect(page.locator("#id_username")).to_have_value("grace")
+    assert_accessible(page, axe_source, "sign up with errors")
+    assert not User.objects.filter(username="grace").exists()
+
+
+def test_an_empty_comment_is_an_error_on_the_field(browser_page, axe_source, site):
+    page = browser_page("ben", user=site.ben)
+    page.goto(site.post.get_absolute_url())
+    page.get_by_role("button", name="Post comment").click()
+    body = page.get_by_label(re.compile(r"^\s*Your comment"))
+    expect(body).to_have_attribute("aria-invalid", "true")
+    assert_fields_labelled_and_errors_linked(page, {"body": "Write something"})
+    assert_accessible(page, axe_source, "post page with a comment error")
+
+
+def test_a_comment_that_is_too_long_comes_back_with_its_text(browser_page, site):
+    page = browser_page("ben", user=site.ben)
+    page.goto(site.post.get_absolute_url())
+    long_text = "Words, words, words. " * 800
+    page.get_by_label(re.compile(r"^\s*Your comment")).fill(long_text)
+    page.get_by_role("button", name="Post comment").click()
+    body = page.get_by_label(re.compile(r"^\s*Your comment"))
+    expect(body).to_have_attribute("aria-invalid", "true")
+    expect(body).to_have_value(re.compile("^(Words, words, words. ){700}"))
+    report = field_report(page)
+    assert report["body"]["errors"], report["body"]
+
+
+def test_edit_profile_errors_are_linked_and_keep_the_input(browser_page, axe_source, site):
+    page = browser_page("ada", user=site.ada)
+    page.goto(reverse("accounts:edit_profile"))
+    website = page.locator("input[name=website]")
+    # A URL to the browser (type=url lets it through), not a web address to the server.
+    website.fill("mailto:ada@example.org")
+    page.locator("main form button[type=submit]").first.click()
+    expect(website).to_have_attribute("aria-invalid", "true")
+    expect(website).to_have_value("mailto:ada@example.org")
+    assert_fields_labelled_and_errors_linked(page, {"website": "valid URL"})
+    assert_accessible(page, axe_source, "edit profile with errors")
