@@ -6,8 +6,12 @@ lists, archives, communities, profiles, search, feeds, sitemaps: the view
 names in ``CACHED_VIEWS``) in the cache as it was rendered, and answers the
 next visitor from there with no query and no template.
 
-Invalidation is one number, the *content version*, kept in the cache (Redis
-when several app servers share it) and part of every page's key. Any change
+Invalidation is one number, the *content version*, kept in the cache when it
+is Redis (shared by every app server), otherwise in the modification time of
+a file under ``VAR_DIR`` (``PAGE_CACHE_VERSION_FILE``), which every process
+of the machine sees: gunicorn's workers each have their own memory cache,
+and a change made through one of them must reach the pages of the others.
+It is part of every page's key. Any change
 to what a page can show bumps it (``bump_content_version``): a post
 published, edited or deleted, a comment submitted, approved or removed, a
 membership, community, category, tag, profile or path changed. The signal
@@ -37,7 +41,9 @@ a request that started in between is keyed under a version nobody asks for).
 """
 
 import hashlib
+import os
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -98,10 +104,7 @@ def _new_version():
 
 def content_version() -> int:
     """The current content version; bumps it first when a scheduled post has come due."""
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, _new_version(), timeout=None)
-        version = cache.get(VERSION_KEY)
+    version = _stored_version()
     next_publish = cache.get(NEXT_PUBLISH_KEY.format(version=version))
     if next_publish is None:
         next_publish = _next_scheduled_publication()
@@ -124,7 +127,35 @@ def _next_scheduled_publication() -> float:
     return moment.timestamp() if moment else NO_SCHEDULED_POST
 
 
+def _stored_version() -> int:
+    path = settings.PAGE_CACHE_VERSION_FILE
+    if path is not None:
+        try:
+            return os.stat(path).st_mtime_ns
+        except FileNotFoundError:
+            return _bump()
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
 def _bump() -> int:
+    path = settings.PAGE_CACHE_VERSION_FILE
+    if path is not None:
+        # The file's modification time is the version: every process on the machine
+        # sees a bump made by any of them at its next request (one stat() call).
+        path = Path(path)
+        try:
+            previous = os.stat(path).st_mtime_ns
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+            previous = 0
+        version = max(time.time_ns(), previous + 1)
+        os.utime(path, ns=(version, version))
+        return version
     try:
         return cache.incr(VERSION_KEY)
     except ValueError:  # the key was evicted or never set

@@ -163,11 +163,19 @@ else:
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LOCAL_CACHE_ENTRIES", "5000"))},
         }
     }
-# Sessions are read from the cache and written through to the database: with
-# Redis, every app server sees every session; without it, the database does.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# With Redis, sessions are read from the shared cache and written through to the
+# database. Without it each process has its own memory cache, where a session
+# ended through another process (sign-out, password change) would live on: the
+# database alone then.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 # How long a public page stays cached at most (portal/page_cache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# Where the content version that invalidates cached pages lives when there is no
+# shared cache: a file's modification time, seen by every process on the machine
+# (gunicorn's workers each have their own memory cache). None: in the cache.
+PAGE_CACHE_VERSION_FILE = None if REDIS_URL else VAR_DIR / "content-version"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

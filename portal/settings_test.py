@@ -29,3 +29,6 @@ PAGE_CACHE_SECONDS = 0
 # Sessions from the database, not the cache: query budgets then count the
 # session like a request on a cold cache does, whatever ran before.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The content version in the (per-test, cleared) cache; portal/tests/test_page_cache.py
+# tests the file that production uses without Redis.
+PAGE_CACHE_VERSION_FILE = None

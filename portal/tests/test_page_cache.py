@@ -6,6 +6,7 @@ moderation queue, the admin's actions, the post form, a membership service),
 then asserts what the next visitor sees.
 """
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -318,3 +319,33 @@ def test_signing_in_does_not_invalidate_the_cache(post):
     member.refresh_from_db()
     assert member.last_login is not None
     assert visit(HOME)["X-Page-Cache"] == "hit"
+
+
+# --- several processes without Redis ---------------------------------------------
+
+
+def test_without_redis_the_version_is_a_file_every_process_sees(post, settings, tmp_path):
+    """gunicorn's workers each have their own memory cache: a bump by one must reach the others."""
+    settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
+    url = post.get_absolute_url()
+    cached_visit(url)
+    version = page_cache.content_version()
+    assert settings.PAGE_CACHE_VERSION_FILE.stat().st_mtime_ns == version
+
+    # Another worker changes the post: its rows change, and its signal receiver bumps
+    # the file, not this process's memory cache (which still holds the page).
+    Post.objects.filter(pk=post.pk).update(title="Changed through another worker")
+    os.utime(settings.PAGE_CACHE_VERSION_FILE, ns=(version + 1, version + 1))
+
+    page = visit(url)
+    assert page["X-Page-Cache"] == "miss"
+    assert "Changed through another worker" in page.content.decode()
+
+
+def test_the_version_file_only_grows(settings, tmp_path):
+    settings.PAGE_CACHE_VERSION_FILE = tmp_path / "content-version"
+    versions = [page_cache.content_version()]
+    for _ in range(5):
+        page_cache.bump_content_version()
+        versions.append(page_cache.content_version())
+    assert versions == sorted(set(versions))

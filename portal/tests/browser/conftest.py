@@ -55,13 +55,18 @@ def _in_this_package(item):
     return HERE in Path(str(item.path)).resolve().parents
 
 
+def pytest_itemcollected(item):
+    # Marked as each test is collected, before `-m browser` / `-m "not browser"` select
+    # (the selection runs in pytest_collection_modifyitems, before the trylast hook below).
+    if _in_this_package(item) and not item.get_closest_marker("browser"):
+        item.add_marker(pytest.mark.browser)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if _in_this_package(item):
-            item.add_marker(pytest.mark.browser)
-            if not item.get_closest_marker("django_db"):
-                item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+        if _in_this_package(item) and not item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
     # These tests run last, after pytest-django's ordering and pytest's grouping by parameter:
     # pytest-playwright parametrizes by browser every test with an argument named "page" (a
     # parametrized page name too), and pytest then groups all tests sharing that session-scoped
