@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
@@ -68,7 +69,9 @@ class Category(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return self.name
+        # The two topics the site ships with have Spanish names in the catalog; the
+        # names editors give are shown as written. Form choices and the admin use this.
+        return gettext(self.name)
 
     def save(self, *args, **kwargs):
         if not self.slug:

@@ -401,3 +401,15 @@ def test_the_theme_script_is_a_blocking_file_in_head_before_the_styles(client):
     assert "prefers-color-scheme: dark" in (static / "theme.js").read_text()
     assert "[data-bs-theme=dark]" in (static / "portal.css").read_text()
     assert "Intl.RelativeTimeFormat" in (static / "relative-time.js").read_text()
+
+
+@pytest.mark.django_db
+def test_the_default_topics_are_translated_in_form_choices_too():
+    """The search filter (and the write form, the admin) list the topics in the reader's language."""
+    page = Client().get(reverse("search"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<option value="individual-learning">Aprendizaje individual</option>' in page
+    assert '<option value="organizational-learning">Aprendizaje organizativo</option>' in page
+    # A topic an editor adds keeps the name they gave it.
+    Category.objects.create(name="Learning circles", slug="learning-circles")
+    page = Client().get(reverse("search"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<option value="learning-circles">Learning circles</option>' in page
