@@ -260,10 +260,12 @@ class PostAdmin(SimpleHistoryAdmin):
 
         One LogEntry per post changed (``log_bulk_change``: History in the
         admin, and the audit log) and one revision in the post's history
-        (django-simple-history, which ``update()`` bypasses).
+        (django-simple-history, which ``update()`` bypasses), and cached pages
+        invalidated (``update()`` sends no signal: portal/page_cache.py).
         """
         ids = list(queryset.values_list("pk", flat=True))
         changed = Post.objects.filter(pk__in=ids).update(**values)
+        bump_content_version()
         posts = list(Post.objects.filter(pk__in=ids))
         log_bulk_change(
             request, posts, action=action.short_description, fields=[name for name in values if name != "updated"]
@@ -281,7 +283,6 @@ class PostAdmin(SimpleHistoryAdmin):
         drafts = queryset.filter(status__in=[Post.Status.DRAFT, Post.Status.REVIEW])
         scheduled = drafts.filter(publish_at__gt=now).count()
         changed = self._update_and_log(request, drafts, self.publish, status=Post.Status.PUBLISHED, updated=now)
-        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         message = ngettext("%(count)d post was published.", "%(count)d posts were published.", changed)
         message %= {"count": changed}
         if scheduled:
@@ -301,7 +302,6 @@ class PostAdmin(SimpleHistoryAdmin):
             status=Post.Status.REVIEW,
             updated=timezone.now(),
         )
-        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext(
@@ -317,7 +317,6 @@ class PostAdmin(SimpleHistoryAdmin):
         changed = self._update_and_log(
             request, queryset.filter(featured=False), self.feature, featured=True, updated=timezone.now()
         )
-        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext("%(count)d post is now featured.", "%(count)d posts are now featured.", changed)
@@ -329,7 +328,6 @@ class PostAdmin(SimpleHistoryAdmin):
         changed = self._update_and_log(
             request, queryset.filter(featured=True), self.unfeature, featured=False, updated=timezone.now()
         )
-        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext(
@@ -347,7 +345,6 @@ class PostAdmin(SimpleHistoryAdmin):
             status=Post.Status.DRAFT,
             updated=timezone.now(),
         )
-        bump_content_version()  # update() sends no signal (portal/page_cache.py)
         self.message_user(
             request,
             ngettext(
