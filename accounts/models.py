@@ -44,6 +44,18 @@ class User(AbstractUser):
     # Set by accounts.services.account_delete: the row stays (so that the member's
     # comments and posts keep their place in threads) but holds no personal data.
     deleted_at = models.DateTimeField(_("account deleted"), null=True, blank=True, editable=False)
+    # The interface language the member chose ("" until they choose one): their
+    # emails are written in it and signing in switches the interface to it.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("The language of the interface and of the emails the portal sends you."),
+    )
+    # Part of the key of the member's cached pages (portal/page_cache.py): bumped,
+    # without a signal, by whatever changes what only this member sees.
+    page_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("member")

@@ -17,6 +17,11 @@ MAX_COMMENT_LENGTH = 10_000
 FORM_STARTED_SALT = "comments.form-started"
 
 
+def fresh_started_stamp(request=None) -> str:
+    """The comment form's signed "shown at" stamp, for now."""
+    return signing.dumps(timezone.now().timestamp(), salt=FORM_STARTED_SALT)
+
+
 class CommentBodyField(forms.CharField):
     """Comment text: control characters and invisible formatting characters are stripped first."""
 
@@ -80,7 +85,7 @@ class CommentForm(CommentTextMixin, forms.Form):
         self.author = author
         self.discussion = discussion
         if not self.is_bound:
-            self.initial["started"] = signing.dumps(timezone.now().timestamp(), salt=FORM_STARTED_SALT)
+            self.initial["started"] = fresh_started_stamp()
             self.initial.setdefault("language", interface_language())
 
     def clean_website(self):
@@ -134,7 +139,7 @@ class CommentForm(CommentTextMixin, forms.Form):
 
     def refreshed_started(self):
         """A fresh timestamp for the form shown again after an error."""
-        return signing.dumps(timezone.now().timestamp(), salt=FORM_STARTED_SALT)
+        return fresh_started_stamp()
 
 
 class CommentEditForm(CommentTextMixin, forms.Form):

@@ -11,6 +11,12 @@ UNSHOWN_MODELS = {
 # Bookkeeping columns that no page shows: a save of only these keeps the cache.
 UNSHOWN_FIELDS = frozenset({"last_login", "digest_sent_at", "moderators_notified_at"})
 SHOWN_APPS = ("accounts", "blog", "comments", "taggit")
+# Rows that only their member sees: saving or deleting one invalidates that member's
+# own cached pages (portal.page_cache.MemberPageCacheMiddleware) and nobody else's.
+MEMBER_OWN_MODELS = {
+    "comments.threadsubscription": "member_id",
+    "comments.notificationpreference": "member_id",
+}
 
 
 def _content_saved(sender, update_fields=None, **kwargs):
@@ -23,6 +29,22 @@ def _content_changed(**kwargs):
     from portal.page_cache import bump_content_version
 
     bump_content_version()
+
+
+def _member_row_changed(sender, instance, **kwargs):
+    from django.db import transaction
+
+    from portal.page_cache import bump_member_pages
+
+    member_id = getattr(instance, MEMBER_OWN_MODELS[sender._meta.label_lower])
+    bump_member_pages([member_id])
+    # Again after the commit: a page rendered meanwhile from the old row is keyed under the old version.
+    transaction.on_commit(lambda: bump_member_pages([member_id]), robust=True)
+
+
+def _permissions_changed(**kwargs):
+    # A group's permissions decide what its members' pages offer (moderation links, the admin).
+    _content_changed()
 
 
 class PortalConfig(AppConfig):
@@ -41,3 +63,9 @@ class PortalConfig(AppConfig):
                 post_save.connect(_content_saved, sender=model, dispatch_uid=f"page-cache-save-{model._meta.label}")
                 post_delete.connect(_content_changed, sender=model, dispatch_uid=f"page-cache-del-{model._meta.label}")
                 m2m_changed.connect(_content_changed, sender=model, dispatch_uid=f"page-cache-m2m-{model._meta.label}")
+        for label in MEMBER_OWN_MODELS:
+            model = apps.get_model(label)
+            post_save.connect(_member_row_changed, sender=model, dispatch_uid=f"member-pages-save-{label}")
+            post_delete.connect(_member_row_changed, sender=model, dispatch_uid=f"member-pages-del-{label}")
+        group_permissions = apps.get_model("auth", "Group").permissions.through
+        m2m_changed.connect(_permissions_changed, sender=group_permissions, dispatch_uid="page-cache-group-perms")

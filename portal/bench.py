@@ -17,7 +17,9 @@ Run as ``.venv/bin/python -m portal.bench``. It
    per core, on a free loopback port, and waits for ``/healthz``;
 3. runs ``wrk --latency`` (8 connections, 2 threads, ``BENCH_DURATION`` seconds,
    default 10) on each page, including the post page for a signed-in member
-   (session cookie from the real login form);
+   (session cookie from the real login form), twice: the same address again and
+   again (the member's own cached copy answers), and a new query string each time
+   (``first view``: the page is rendered, with its cached fragments);
 4. counts the SQL queries of each page in-process with Django's test client, as
    rendered (the anonymous page cache is invalidated before the counted request);
 5. prints a table and writes ``var/bench/results-<timestamp>.json``.
@@ -62,6 +64,22 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 WARM_UP = int(os.environ.get("BENCH_WARM_UP", "2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+# Pages requested with a new query string each time (wrk script), so no cached copy answers.
+FIRST_VIEW_PAGES = set()
+FIRST_VIEW_SCRIPT = """
+local next_id = 1
+function setup(thread)
+  thread:set("id", next_id)
+  next_id = next_id + 1
+end
+function init(args)
+  n = 0
+end
+function request()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "?view=" .. id .. "-" .. n)
+end
+"""
 
 
 def say(message):
@@ -285,6 +303,11 @@ def find_pages():
     else:
         notes.append("community page skipped: no public community with public posts.")
     pages.append((f"post, {small.comment_count} comments, signed in", small.get_absolute_url(), True))
+    # The same page, but each request a page the member has not seen (a new query string):
+    # what a member's first view of a page costs, when their own cached copy cannot answer.
+    first_view = f"post, {small.comment_count} comments, signed in, first view"
+    pages.append((first_view, small.get_absolute_url(), True))
+    FIRST_VIEW_PAGES.add(first_view)
     return pages, notes
 
 
@@ -678,6 +701,8 @@ class Browser:
         )
         if status not in (301, 302, 303) or "sessionid" not in self.cookies:
             return f"signing in as {username} failed (status {status}, to {headers.get('Location')})."
+        # Follow the redirect as a browser does: the page shows (and so clears) "Signed in as…".
+        self.get(port, urllib.parse.urlsplit(headers["Location"]).path or "/")
         return None
 
 
@@ -690,6 +715,23 @@ def sign_in(port, username, password):
     return browser.cookie_header()
 
 
+def page_cache_state(port, path, cookie, first_view):
+    """What answered one more request like the run's: "hit", "miss" or "-" (no page cache involved)."""
+    if first_view:
+        path += f"?view=probe-{secrets.token_hex(4)}"
+    headers = {"Host": f"127.0.0.1:{port}", **PROXY_HEADERS}  # as wrk sends it: the cache keys on it
+    if cookie:
+        headers["Cookie"] = cookie
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.headers.get("X-Page-Cache", "-")
+    finally:
+        conn.close()
+
+
 # --- wrk -----------------------------------------------------------------------
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
@@ -700,9 +742,13 @@ def _ms(text):
     return float(match.group(1)) * UNITS[match.group(2)] if match else None
 
 
-def run_wrk(wrk, url, cookie=None, duration=None):
+def run_wrk(wrk, url, cookie=None, duration=None, first_view=False):
     duration = duration or DURATION
     command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    if first_view:
+        script = BENCH_DIR / "first-view.lua"
+        script.write_text(FIRST_VIEW_SCRIPT)
+        command += ["-s", str(script)]
     for name, value in PROXY_HEADERS.items():
         command += ["-H", f"{name}: {value}"]
     if cookie:
@@ -738,7 +784,10 @@ def run_wrk(wrk, url, cookie=None, duration=None):
 
 def print_table(rows):
     base = rows[0]["requests_per_s"] or None
-    header = f"{'page':<36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'SQL queries':>12} {'vs /healthz':>12}"
+    header = (
+        f"{'page':<48} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'SQL queries':>12} {'vs /healthz':>12}"
+        f" {'page cache':>11}"
+    )
     say("")
     say(header)
     say("-" * len(header))
@@ -750,8 +799,8 @@ def print_table(rows):
             return format(value, fmt) if value is not None else "-"
 
         line = (
-            f"{row['page']:<36} {num(rps, '9.1f')} {num(row['p50_ms'], '8.1f')} {num(row['p99_ms'], '8.1f')} "
-            f"{num(row['sql_queries'], '12d')} {ratio:>12}"
+            f"{row['page']:<48} {num(rps, '9.1f')} {num(row['p50_ms'], '8.1f')} {num(row['p99_ms'], '8.1f')} "
+            f"{num(row['sql_queries'], '12d')} {ratio:>12} {row.get('page_cache', '-'):>11}"
         )
         if row["non_2xx_3xx"]:
             line += f"  ({row['non_2xx_3xx']} non-2xx/3xx!)"
@@ -789,8 +838,10 @@ def main():
             say(f"wrk: {name} ({path}), {WARM_UP}s warm-up, then {DURATION}s…")
             # Steady state is what is measured: each worker fills its own cache (with no
             # Redis) on its first requests, which the warm-up run absorbs.
-            run_wrk(wrk, server.base_url + path, cookie if signed_in else None, duration=WARM_UP)
-            result = run_wrk(wrk, server.base_url + path, cookie if signed_in else None)
+            first_view = name in FIRST_VIEW_PAGES
+            run_wrk(wrk, server.base_url + path, cookie if signed_in else None, duration=WARM_UP, first_view=first_view)
+            result = run_wrk(wrk, server.base_url + path, cookie if signed_in else None, first_view=first_view)
+            result["page_cache"] = page_cache_state(server.port, path, cookie if signed_in else None, first_view)
             if result["requests_per_s"] is None:
                 say(result["raw"])
                 fail(f"could not read wrk's output for {path}.")
@@ -799,6 +850,7 @@ def main():
                     "page": name,
                     "path": path,
                     "signed_in": signed_in,
+                    "first_view": first_view,
                     "sql_queries": queries[name],
                     **{k: v for k, v in result.items() if k != "raw"},
                 }

@@ -42,20 +42,32 @@ a request that started in between is keyed under a version nobody asks for).
 
 import hashlib
 import os
+import re
 import time
+import zlib
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.cache import set_response_etag
 
 VERSION_KEY = "portal:content-version"
 NEXT_PUBLISH_KEY = "portal:next-publish:{version}"
 PAGE_KEY = "portal:page:{version}:{digest}"
+MEMBER_PAGE_KEY = "portal:member-page:{version}:{member}:{member_version}:{digest}"
+SESSION_MESSAGES_KEY = "_messages"  # django.contrib.messages' SessionStorage.session_key
+# Hidden inputs whose value belongs to one request, by name: in a member's cached copy of
+# a page their values are a placeholder, and each request served from it gets fresh ones.
+# The CSRF token (a page cached in one browser must work in the member's others); apps
+# add theirs in AppConfig.ready() (the comment form's signed "shown at" stamp).
+FRESH_INPUTS = {"csrfmiddlewaretoken": get_token}
+FRESH_VALUE_PLACEHOLDER = "freshValuePlaceholder3e9b:{name}"
 NO_SCHEDULED_POST = float("inf")
 NEXT_PUBLISH_CACHE_SECONDS = 24 * 3600
 MESSAGES_COOKIE = CookieStorage.cookie_name
@@ -232,6 +244,127 @@ class AnonymousPageCacheMiddleware:
 
     @staticmethod
     def _key(request, version) -> str:
-        language = translation.get_language_from_request(request)
-        address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{language}"
-        return PAGE_KEY.format(version=version, digest=hashlib.md5(address.encode()).hexdigest())  # noqa: S324
+        return PAGE_KEY.format(version=version, digest=_page_digest(request))
+
+
+def _page_digest(request) -> str:
+    language = translation.get_language_from_request(request)
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{language}"
+    return hashlib.md5(address.encode()).hexdigest()  # noqa: S324 (a cache key, not a secret)
+
+
+def not_for_page_cache(request) -> None:
+    """Keep the page being rendered out of the member page cache (it shows something the clock changes)."""
+    request.page_cache_unsafe = True
+
+
+def bump_member_pages(member_ids) -> None:
+    """Make the cached pages of these members unreachable (their ``page_version`` goes up)."""
+    from accounts.models import User  # portal sits above the apps
+
+    member_ids = [pk for pk in member_ids if pk is not None]
+    if member_ids:
+        User.objects.filter(pk__in=member_ids).update(page_version=F("page_version") + 1)
+
+
+class MemberPageCacheMiddleware:
+    """Each signed-in member's own copy of the public pages, whole, from the cache.
+
+    A member's page differs from a visitor's (their name and communities in
+    the navigation, their check marks, subscriptions, held comments, Edit
+    links, the comment form with a CSRF token) and from another member's, so
+    the copy is the member's own: its key holds the member, the content
+    version (anything shown to everyone changed) and the member's
+    ``page_version`` (anything shown to this member alone changed), which
+    comes with the user row that the authentication middleware loads anyway.
+    A hit costs the session and the user, then one cache read.
+
+    ``page_version`` goes up (``bump_member_pages``) after every request of
+    the member that is not a GET or HEAD (whatever it changed), and when a
+    row that only its member sees (a thread subscription, notification
+    preferences, an invitation) is saved or deleted by anyone (``portal.apps``).
+
+    The CSRF tokens of the page (and the other ``FRESH_INPUTS``) are kept as
+    a placeholder and each request gets its own in their place, so a page
+    cached in one browser works in the member's other browsers. Not cached: a page rendered while the member has
+    messages waiting, a page that marked itself with ``not_for_page_cache``
+    (a comment still in its edit window: the Edit link must go when the
+    window closes), responses that are not a 200 or that set a cookie, and
+    views outside ``CACHED_VIEWS``. Copies are compressed and expire after
+    ``MEMBER_PAGE_CACHE_SECONDS``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return response
+        if request.method not in ("GET", "HEAD"):
+            if settings.MEMBER_PAGE_CACHE_SECONDS > 0:
+                bump_member_pages([user.pk])
+            return response
+        key = getattr(request, "member_page_key", None)
+        if key is not None and self._may_store(request, response):
+            content = response.content.decode(response.charset)
+            for name in FRESH_INPUTS:
+                content = re.sub(
+                    rf'(<input [^>]*name="{name}" value=")[^"]*(")',
+                    rf"\g<1>{FRESH_VALUE_PLACEHOLDER.format(name=name)}\g<2>",
+                    content,
+                )
+            headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
+            entry = (headers, zlib.compress(content.encode(), 1))
+            cache.set(key, entry, settings.MEMBER_PAGE_CACHE_SECONDS)
+            response["X-Page-Cache"] = "miss"
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not self._may_use_cache(request):
+            return None
+        user = request.user
+        key = MEMBER_PAGE_KEY.format(
+            version=content_version(), member=user.pk, member_version=user.page_version, digest=_page_digest(request)
+        )
+        entry = cache.get(key)
+        if entry is None:
+            request.member_page_key = key
+            return None
+        headers, compressed = entry
+        content = zlib.decompress(compressed).decode()
+        for name, fresh_value in FRESH_INPUTS.items():
+            placeholder = FRESH_VALUE_PLACEHOLDER.format(name=name)
+            if placeholder in content:
+                content = content.replace(placeholder, fresh_value(request))
+        response = HttpResponse(content)
+        for name, value in headers:
+            response[name] = value
+        response["X-Page-Cache"] = "hit"
+        return response
+
+    @staticmethod
+    def _may_use_cache(request) -> bool:
+        user = getattr(request, "user", None)
+        return (
+            settings.MEMBER_PAGE_CACHE_SECONDS > 0
+            and request.method == "GET"
+            and user is not None
+            and user.is_authenticated
+            and _is_cached_view(request)
+            and MESSAGES_COOKIE not in request.COOKIES
+            and not request.session.get(SESSION_MESSAGES_KEY)
+        )
+
+    @staticmethod
+    def _may_store(request, response) -> bool:
+        messages = getattr(request, "_messages", None)
+        return (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not getattr(request, "page_cache_unsafe", False)
+            and not (messages is not None and (messages.used or messages._queued_messages))
+            and "no-store" not in response.get("Cache-Control", "")
+        )

@@ -88,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Signed-in members' own copies of public pages (portal/page_cache.py); last, so
+    # that every other middleware has seen the request before a cached page answers it.
+    "portal.page_cache.MemberPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -172,6 +175,8 @@ SESSION_ENGINE = (
 )
 # How long a public page stays cached at most (portal/page_cache.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
+# How long a signed-in member's own copy of a page stays cached at most; 0 turns it off.
+MEMBER_PAGE_CACHE_SECONDS = int(os.environ.get("MEMBER_PAGE_CACHE_SECONDS", "300"))
 # Where the content version that invalidates cached pages lives when there is no
 # shared cache: a file's modification time, seen by every process on the machine
 # (gunicorn's workers each have their own memory cache). None: in the cache.

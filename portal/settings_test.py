@@ -26,6 +26,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Query budgets measure the views themselves: the page cache is off unless a
 # test turns it on (portal/tests/test_page_cache.py, the leak crawl).
 PAGE_CACHE_SECONDS = 0
+MEMBER_PAGE_CACHE_SECONDS = 0
 # Sessions from the database, not the cache: query budgets then count the
 # session like a request on a cold cache does, whatever ran before.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

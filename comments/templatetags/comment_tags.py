@@ -17,7 +17,7 @@ from comments import rules
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.threads import PAGE_PARAM, build_thread_page, discussion_settings
-from portal.page_cache import content_version
+from portal.page_cache import content_version, not_for_page_cache
 
 register = template.Library()
 
@@ -102,7 +102,9 @@ def comment_section(context, post):
         },
     )
     summary = ThreadPageSummary(number=page.page.number, is_default_page=page.is_default_page)
-    if key and not any(node.can_edit for node in page.nodes.values()):
+    if any(node.can_edit for node in page.nodes.values()):
+        not_for_page_cache(request)
+    elif key:
         cache.set(key, (threads_html, summary), THREADS_CACHE_SECONDS)
     threads_html = _with_token(threads_html, request)
     reply_to = _reply_target(post, user, page, reply_to_id)

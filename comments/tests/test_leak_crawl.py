@@ -251,3 +251,29 @@ def test_the_page_cache_never_hands_a_members_page_to_a_visitor(site, settings):
         body = response.content.decode(errors="replace")
         for secret in SECRETS:
             assert secret not in body, f"{secret!r} leaks on {url}"
+
+
+def test_members_cached_pages_never_reach_another_member_or_outlive_a_membership(site, settings):
+    """With the members' page cache on too: an insider's copies stay theirs, and go with their membership."""
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.MEMBER_PAGE_CACHE_SECONDS = 300
+    insider = Client()
+    insider.force_login(site.insider)
+    crawl(insider)
+    crawl(insider)
+
+    outsider = visitor("non-member")
+    crawl(outsider)
+    again = crawl(outsider)
+    hits = [url for url, response in again.items() if response.get("X-Page-Cache") == "hit"]
+    assert len(hits) > 10, f"the outsider's second crawl was hardly served from their cached pages: {hits}"
+    for url, response in again.items():
+        body = response.content.decode(errors="replace")
+        for secret in SECRETS:
+            assert secret not in body, f"{secret!r} leaks on {url}"
+
+    Membership.objects.filter(member=site.insider).delete()
+    for url, response in crawl(insider).items():
+        body = response.content.decode(errors="replace")
+        for secret in SECRETS:
+            assert secret not in body, f"{secret!r} still shown to the former member on {url}"

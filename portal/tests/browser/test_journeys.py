@@ -20,6 +20,14 @@ CONFIRMATION_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/"
 NEW_PASSWORD = "Learning-in-the-open 42"
 
 
+@pytest.fixture(autouse=True)
+def caches_as_in_production(settings):
+    """The journeys run with the page caches on, visitors' and members' (portal/page_cache.py):
+    every step must see what the step before it changed."""
+    settings.PAGE_CACHE_SECONDS = 600
+    settings.MEMBER_PAGE_CACHE_SECONDS = 300
+
+
 @pytest.fixture
 def site():
     return build_site()
