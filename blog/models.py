@@ -1,6 +1,8 @@
 import functools
 import math
 import operator
+import os
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -34,6 +36,19 @@ from taggit.models import TaggedItemBase
 from accounts.models import Community, Membership
 from portal.images import ImageUploadValidator, reencode_with_thumbnail
 from portal.markup import render_markdown
+
+
+def cover_upload_to(post, filename):
+    """covers/<year>/<month>/<random>-<name>: an address nobody can guess.
+
+    A members-only post's cover is served only to its readers (``blog.media``);
+    where an object store serves media instead, the unguessable name is what
+    keeps it from others.
+    """
+    stem, extension = os.path.splitext(os.path.basename(filename))
+    name = slugify(stem)[:40] or "cover"
+    return timezone.now().strftime("covers/%Y/%m/") + f"{secrets.token_urlsafe(12)}-{name}{extension.lower()}"
+
 
 cover_validator = ImageUploadValidator(
     max_bytes=settings.COVER_MAX_UPLOAD_BYTES, max_pixels=settings.COVER_MAX_PIXELS
@@ -325,9 +340,11 @@ class Post(models.Model):
     body = models.TextField(_("body"), help_text=_("The post itself, in Markdown."))
     body_html = models.TextField(editable=False, blank=True)
     cover = models.ImageField(
-        _("cover image"), upload_to="covers/%Y/%m/", blank=True, validators=[cover_validator]
+        _("cover image"), upload_to=cover_upload_to, blank=True, validators=[cover_validator], db_index=True
     )
-    cover_thumbnail = models.ImageField(upload_to="covers/thumbnails/%Y/%m/", blank=True, editable=False)
+    cover_thumbnail = models.ImageField(
+        upload_to="covers/thumbnails/%Y/%m/", blank=True, editable=False, db_index=True
+    )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     publish_at = models.DateTimeField(
         _("publish date"),

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.generic import TemplateView
-from django.views.static import serve
 
 from blog import views as blog_views
+from blog.media import serve_media
 from blog.sitemaps import SITEMAPS, ProfileSitemap
 from comments.models import Comment
 from comments.wordpress import with_legacy_redirect
@@ -55,5 +55,6 @@ if settings.SERVE_MEDIA:
     # Uploaded media for a single-server site; behind a load balancer, serve
     # MEDIA_ROOT from the web server or object storage and set SERVE_MEDIA=0.
     urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+        # Covers of members-only posts only to their readers (blog/media.py).
+        re_path(r"^media/(?P<path>.*)$", serve_media),
     ]
