@@ -104,6 +104,7 @@ def export_account(user: User) -> dict:
             "profile_url": absolute_url(user.get_absolute_url()),
             "date_joined": user.date_joined,
             "last_login": user.last_login,
+            "language": user.language,
         },
         "email_addresses": [
             {"email": address.email, "primary": address.primary, "verified": address.verified}

@@ -67,6 +67,7 @@ def test_export_holds_the_members_profile_posts_comments_memberships_and_setting
         username="grace", display_name="Grace H.", bio="Compilers & learning.", website="https://grace.example"
     )
     member.digest = member.Digest.WEEKLY
+    member.language = "es"
     member.save()
     community = community_create(creator=member, name="Compiler circle")
     other_owner = UserFactory()
@@ -96,6 +97,7 @@ def test_export_holds_the_members_profile_posts_comments_memberships_and_setting
         "bio": "Compilers & learning.",
         "website": "https://grace.example",
         "email": "grace@example.org",
+        "language": "es",
     }
     assert data["notification_settings"] == {"weekly_digest": True}
     assert data["email_addresses"] == [{"email": "grace@example.org", "primary": True, "verified": True}]
