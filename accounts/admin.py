@@ -3,16 +3,18 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from .forms import AdminUserChangeForm, CommunityAdminForm
+from .forms import AdminPasswordChangeForm, AdminUserChangeForm, CommunityAdminForm
 from .models import Community, Invitation, Membership, User
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = AdminUserChangeForm
+    change_password_form = AdminPasswordChangeForm  # its help text translated
     fieldsets = (
         *BaseUserAdmin.fieldsets,
         (_("Public profile"), {"fields": ("display_name", "bio", "website", "avatar")}),
+        (_("Preferences"), {"fields": ("language",)}),
     )
     list_display = ("username", "email", "display_name", "is_staff", "date_joined")
     search_fields = ("username", "email", "display_name", "first_name", "last_name")

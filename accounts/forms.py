@@ -2,11 +2,13 @@ import logging
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from portal.images import ImageUploadValidator, reencode
@@ -78,9 +80,19 @@ class ProfileForm(forms.ModelForm):
         ),
     )
 
+    # The interface's and the emails' language ("" until chosen; each language named in itself).
+    # A form posted without it keeps the current choice; the view sets the cookie when it changes.
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("The language of the interface and of the emails the portal sends you."),
+    )
+
     class Meta:
         model = User
-        fields = ["display_name", "bio", "website", "avatar", "digest"]
+        fields = ["display_name", "bio", "website", "avatar", "digest", "language"]
         widgets = {
             "display_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "bio": forms.Textarea(attrs={"rows": 5}),
@@ -107,6 +119,9 @@ class ProfileForm(forms.ModelForm):
     def clean_digest(self):
         return self.cleaned_data.get("digest") or self.instance.digest
 
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
+
     def clean(self):
         cleaned_data = super().clean()
         if cleaned_data.get("remove_avatar") and isinstance(self.files.get("avatar"), UploadedFile):
@@ -128,6 +143,23 @@ class ProfileForm(forms.ModelForm):
                 storage = user.avatar.storage
                 transaction.on_commit(lambda: storage.delete(previous_name))
         return user
+
+
+class AdminPasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    """The admin's "set password" form, with its help text in the reader's language.
+
+    Django builds that help text once, at import, by adding a lazy message to a
+    string: it stays in English whatever the language. It is rebuilt here per form.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "usable_password" in self.fields:
+            self.fields["usable_password"].help_text = format_html(
+                '{}<ul id="id_unusable_warning" class="messagelist"><li class="warning">{}</li></ul>',
+                auth_forms.SetUnusablePasswordMixin.usable_password_help_text,
+                _("If disabled, the current password for this user will be lost."),
+            )
 
 
 class AdminUserChangeForm(UserChangeForm):

@@ -250,7 +250,12 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["community", "status", "role"], name="accounts_membership_lookup")]
 
     def __str__(self):
-        return f"{self.member} in {self.community} ({self.get_role_display()}, {self.get_status_display()})"
+        return gettext("%(member)s in %(community)s (%(role)s, %(status)s)") % {
+            "member": self.member,
+            "community": self.community,
+            "role": self.get_role_display(),
+            "status": self.get_status_display(),
+        }
 
     def get_absolute_url(self):
         return self.community.get_absolute_url()

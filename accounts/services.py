@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -245,7 +245,8 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
 def _send_invitation(**ids):
     from .tasks import send_invitation
 
-    send_invitation.enqueue(**ids)
+    # The inviter's language now: an invitation to an address without an account is written in it.
+    send_invitation.enqueue(**ids, language=translation.get_language())
 
 
 @transaction.atomic

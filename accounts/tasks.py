@@ -6,28 +6,45 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from portal.i18n import in_language_of
+
 from .models import Invitation, Membership
 
 
 @task()
-def send_invitation(membership_id=None, invitation_id=None):
-    """Email an invitation: to a member (accept on the community page) or to an address (sign up)."""
+def send_invitation(membership_id=None, invitation_id=None, language=None):
+    """Email an invitation: to a member (accept on the community page) or to an address (sign up).
+
+    A member's invitation is written in their language (``User.language``, else
+    the site's). An address without an account has no language of its own: its
+    invitation is in the language the inviter was using when they invited
+    (``language``, the request's), else the inviter's chosen one, else the site's.
+    """
+    recipient, fallback = None, None
     if membership_id is not None:
-        membership = Membership.objects.select_related("community", "member", "invited_by").filter(
-            pk=membership_id, status=Membership.Status.INVITED
-        ).first()
+        membership = (
+            Membership.objects.select_related("community", "member", "invited_by")
+            .filter(pk=membership_id, status=Membership.Status.INVITED)
+            .first()
+        )
         if membership is None:
             return
         community, inviter, to = membership.community, membership.invited_by, membership.member.email
+        recipient = membership.member
         link = settings.PORTAL_BASE_URL + community.get_absolute_url()
     else:
-        invitation = Invitation.objects.select_related("community", "invited_by").filter(
-            pk=invitation_id, accepted_at__isnull=True
-        ).first()
+        invitation = (
+            Invitation.objects.select_related("community", "invited_by")
+            .filter(pk=invitation_id, accepted_at__isnull=True)
+            .first()
+        )
         if invitation is None:
             return
         community, inviter, to = invitation.community, invitation.invited_by, invitation.email
-        link = settings.PORTAL_BASE_URL + reverse("communities:invitation", kwargs={"token": invitation.token})
+        fallback = language or (inviter.language if inviter is not None else None)
+        link = settings.PORTAL_BASE_URL + reverse(
+            "communities:invitation", kwargs={"token": invitation.token}
+        )
     if not to:
         return
     context = {
@@ -37,9 +54,13 @@ def send_invitation(membership_id=None, invitation_id=None):
         "portal_name": settings.PORTAL_NAME,
         "new_member": membership_id is None,
     }
-    subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-    message = EmailMultiAlternatives(
-        subject, render_to_string("accounts/email/invitation.txt", context), settings.DEFAULT_FROM_EMAIL, [to]
-    )
-    message.attach_alternative(render_to_string("accounts/email/invitation.html", context), "text/html")
+    with in_language_of(recipient, fallback=fallback):
+        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
+        message = EmailMultiAlternatives(
+            subject,
+            render_to_string("accounts/email/invitation.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            [to],
+        )
+        message.attach_alternative(render_to_string("accounts/email/invitation.html", context), "text/html")
     message.send()

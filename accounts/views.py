@@ -15,6 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView
 
+from portal.i18n import set_language_cookie
+
 from .forms import AccountDeleteForm, ProfileForm
 from .models import Community, Membership, User
 from .privacy import export_member_data
@@ -54,11 +56,15 @@ def edit_profile(request):
     # unsaved values on request.user (shown in the navigation bar).
     member = get_object_or_404(User, pk=request.user.pk)
     if request.method == "POST":
+        language_before = member.language
         form = ProfileForm(request.POST, request.FILES, instance=member)
         if form.is_valid():
             member = form.save()
             messages.success(request, _("Your profile has been updated."))
-            return redirect(member)
+            response = redirect(member)
+            if member.language and member.language != language_before:
+                set_language_cookie(response, member.language)  # the interface follows at once
+            return response
     else:
         form = ProfileForm(instance=member)
     return render(request, "accounts/edit_profile.html", {"form": form, "member": member})

@@ -237,7 +237,13 @@ class PostAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("categories"))
     def category_names(self, post):
         # Prefetched in get_queryset: .all() reads the cache, no query per row.
-        return ", ".join(category.name for category in post.categories.all())
+        return ", ".join(str(category) for category in post.categories.all())  # the default topics translated
+
+    @admin.display(description=_("status"))
+    def status(self, post):
+        """The status's label, not its stored value: the history page's column (history_list_display
+        names admin methods first) and the read-only field."""
+        return post.get_status_display()
 
     @admin.display(description=_("status"), ordering="status")
     def publication_status(self, post):
@@ -358,12 +364,16 @@ class PostAdmin(SimpleHistoryAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "posts"]
+    list_display = ["category_name", "slug", "posts"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(post_count=Count("posts", distinct=True))
+
+    @admin.display(description=_("name"), ordering="name")
+    def category_name(self, category):
+        return str(category)  # the default topics in the reader's language (Category.__str__)
 
     @admin.display(description=_("posts"), ordering="post_count")
     def posts(self, category):

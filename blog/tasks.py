@@ -34,6 +34,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.i18n import in_language_of
 from portal.mail import UnsubscribableEmail
 
 from .models import Post
@@ -115,6 +116,12 @@ DigestEmail = UnsubscribableEmail
 
 
 def build_digest_email(member, posts, *, total) -> DigestEmail:
+    """The weekly digest to ``member``, in their language (``User.language``, else the site's)."""
+    with in_language_of(member):
+        return _build_digest_email(member, posts, total=total)
+
+
+def _build_digest_email(member, posts, *, total):
     unsubscribe_url = absolute_url(
         reverse("blog:digest_unsubscribe", kwargs={"token": digest_unsubscribe_token(member)})
     )

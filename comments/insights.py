@@ -26,9 +26,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, TruncWeek
 from django.shortcuts import render
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from accounts.community_views import community_for_viewer
 from accounts.models import Community, Membership
@@ -203,12 +204,18 @@ def _n(value: float) -> str:
 
 
 def week_label(week: date) -> str:
-    return dateformat.format(week, "j M")
+    """The short label of a week under the chart ("Nov 3", "3 nov"): its format is translated.
+
+    Django's format names have no short day-and-month one (MONTH_DAY_FORMAT is
+    "November 3", too wide for the axis), so the format itself is a message of
+    the catalog, as Django's own formats once were.
+    """
+    return date_format(week, pgettext("date format of the insights chart's week labels", "M j"))
 
 
 def week_summary(week: date, members: int, posts: int, comments: int) -> str:
     return _("Week of %(week)s: %(members)s, %(posts)s, %(comments)s") % {
-        "week": dateformat.format(week, "j M Y"),
+        "week": date_format(week, "DATE_FORMAT"),
         "members": ngettext("%(n)s member joined", "%(n)s members joined", members) % {"n": members},
         "posts": ngettext("%(n)s post", "%(n)s posts", posts) % {"n": posts},
         "comments": ngettext("%(n)s comment", "%(n)s comments", comments) % {"n": comments},
@@ -309,7 +316,15 @@ def community_insights(request, slug):
         raise PermissionDenied
     insights = community_insights_figures(community)
     roles = dict(Membership.Role.choices)
-    people = [{**person, "role_label": roles.get(person["role"], "")} for person in insights.people]
+    # The figures are cached for every viewer, whatever their language: words are added here.
+    people = [
+        {
+            **person,
+            "name": _("deleted member") if person["deleted"] else person["name"],
+            "role_label": roles.get(person["role"], ""),
+        }
+        for person in insights.people
+    ]
     return render(
         request,
         "communities/insights.html",

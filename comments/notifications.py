@@ -54,6 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blog.models import Post
+from portal.i18n import in_language_of
 from portal.mail import UnsubscribableEmail
 
 from .models import (
@@ -337,7 +338,16 @@ NotificationEmail = UnsubscribableEmail
 
 
 def build_email(kind: str, member, subject) -> NotificationEmail:
-    """The email of ``kind`` to ``member`` about ``subject`` (a comment, or the digest's items)."""
+    """The email of ``kind`` to ``member`` about ``subject`` (a comment, or the digest's items).
+
+    Written in the member's language (``User.language``, else the site's): the
+    worker that sends it has no request to take one from.
+    """
+    with in_language_of(member):
+        return _build_email(kind, member, subject)
+
+
+def _build_email(kind, member, subject):
     if kind == DIGEST:
         post, context = None, {"items": subject, "queue_url": absolute_url(reverse("comments:queue"))}
     else:
@@ -358,7 +368,7 @@ def build_email(kind: str, member, subject) -> NotificationEmail:
         "base_url": settings.PORTAL_BASE_URL,
         "site_url": absolute_url("/"),
         "unsubscribe_url": unsubscribe_url,
-        "unsubscribe_label": TOPIC_LABELS[KIND_TOPIC[kind]],
+        "unsubscribe_label": str(TOPIC_LABELS[KIND_TOPIC[kind]]),
         "preferences_url": absolute_url(reverse("comments:preferences")),
     }
     subject_line = " ".join(render_to_string(f"comments/email/{kind}_subject.txt", context).split())

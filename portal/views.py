@@ -1,10 +1,14 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from portal.i18n import set_language_cookie
 
 
 @never_cache
@@ -20,36 +24,37 @@ def healthz(request):
 
 
 @never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def switch_language(request, code):
-    """Set the interface language cookie and go back to ``?next=`` (a path on this site) or the home page.
+    """Set the interface language cookie and go back to ``next`` (a path on this site) or the home page.
 
-    A GET link rather than Django's ``set_language`` POST form: the language
-    switcher is in every page's footer, and a form there would need a CSRF
-    token, which cannot be in the anonymous pages served from the page cache
-    (and ``{% csrf_token %}`` would make every page uncacheable). Choosing a
-    language changes nothing but this visitor's preference cookie, like a
-    link, so a forged request can do no harm. LocaleMiddleware reads the
-    cookie (``settings.LANGUAGE_COOKIE_NAME``) on the following requests.
+    Visitors follow a GET link: the language switcher is in every page's
+    footer, and a form there would need a CSRF token, which cannot be in the
+    anonymous pages served from the page cache (and ``{% csrf_token %}`` would
+    make every page uncacheable). A GET changes nothing but this browser's
+    preference cookie, like a link, so a forged one can do no harm; it never
+    writes to the database, even for a signed-in member.
+
+    Signed-in members get a small POST form instead (their pages carry CSRF
+    tokens anyway; their own cached copies get a fresh one on every request,
+    portal/page_cache.py): the POST, CSRF-checked like every other, also saves their choice
+    in ``User.language``, which their emails follow and which signing in
+    applies again (``accounts.adapter.AccountAdapter.post_login``).
+    LocaleMiddleware reads the cookie (``settings.LANGUAGE_COOKIE_NAME``) on
+    the following requests.
     """
     if code not in dict(settings.LANGUAGES):
         raise Http404("No such language.")
-    next_url = request.GET.get("next", "")
+    next_url = request.POST.get("next", "") if request.method == "POST" else request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(
         url=next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
-    response = HttpResponseRedirect(next_url)
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        code,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
-    return response
+    if request.method == "POST" and request.user.is_authenticated and request.user.language != code:
+        # A plain UPDATE: no model signal, so the anonymous page cache is not flushed for this.
+        get_user_model().objects.filter(pk=request.user.pk).update(language=code)
+        request.user.language = code
+    return set_language_cookie(HttpResponseRedirect(next_url), code)
 
 
 # Fields whose text is shown back on the CSRF failure page, so nothing written is lost.

@@ -60,6 +60,7 @@ def follow_toggle(context, target):
         "following": following,
         "kind": kind,
         "target": target,
-        "name": target.public_name if kind == "member" else target.name,
+        # str() of a category: the default topics in the reader's language (Category.__str__).
+        "name": target.public_name if kind == "member" else str(target) if kind == "category" else target.name,
         "next": request.get_full_path(),
     }

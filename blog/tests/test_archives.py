@@ -133,6 +133,7 @@ def month_counts(content):
     """{(year, month name): count} from the archive page's links."""
     counts = {}
     for line in content.split("<li>")[1:]:
+        line = line.split("</li>")[0]
         if "/archive/" in line or "(" not in line:
             continue
         href = line.split('href="')[1].split('"')[0]

@@ -354,11 +354,11 @@ def test_the_chart_is_an_accessible_svg_with_the_same_figures(known_data):
         assert len(line.split()) == WEEKS
     # Hovering a week tells its figures, the same as the table's.
     week_x1 = monday(X + 1)
-    assert f"Week of {week_x1.day} {week_x1:%b %Y}: 0 members joined, 1 post, 2 comments" in svg
+    assert f"Week of {week_x1:%B} {week_x1.day}, {week_x1:%Y}: 0 members joined, 1 post, 2 comments" in svg
     # Week labels every few weeks, the current week included.
     labels = re.findall(r'<text x="[\d.]+" y="[\d.]+" text-anchor="middle"[^>]*>([^<]+)</text>', svg)
     assert len(labels) == len(range(WEEKS - 1, -1, -insights.LABEL_EVERY))
-    assert labels[-1] == f"{monday(WEEKS - 1).day} {monday(WEEKS - 1):%b}"
+    assert labels[-1] == f"{monday(WEEKS - 1):%b} {monday(WEEKS - 1).day}"
 
 
 def test_the_chart_scale_is_computed_from_the_figures():
