@@ -419,7 +419,10 @@ class Post(models.Model):
             "search_excerpt",
             "search_body",
             "cover_thumbnail",
-        ]
+        ],
+        # simple-history's own name ("historical post") is not translatable.
+        verbose_name=_("post revision"),
+        verbose_name_plural=_("post revisions"),
     )
 
     objects = PostQuerySet.as_manager()
