@@ -5,6 +5,14 @@ import portal.images
 from django.db import migrations, models
 
 
+def restore_search_triggers(apps, schema_editor):
+    # AlterField rebuilds the table on SQLite, which drops the FTS5 triggers of
+    # the search index (see blog/search.py).
+    from blog.search import POST_INDEX, restore_sqlite_index
+
+    restore_sqlite_index(schema_editor.connection, POST_INDEX)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -27,4 +35,5 @@ class Migration(migrations.Migration):
             name='cover_thumbnail',
             field=models.ImageField(blank=True, db_index=True, editable=False, upload_to='covers/thumbnails/%Y/%m/'),
         ),
+        migrations.RunPython(restore_search_triggers, migrations.RunPython.noop),
     ]

@@ -376,7 +376,7 @@ def test_the_action_buttons_follow_the_policy_and_the_viewer(policy, viewer, exp
         ).member
 
     status, page = community_page(client_for(users[viewer]), community)
-    main = page[page.index('id="main"') :]
+    main = page[page.index('id="main"') : page.index("</main>")]
 
     assert [b for b in buttons(main) if b not in ("Newer posts", "Older posts")] == expected
     # No post editor exists yet, so no "Write a post" link, even for leaders.
