@@ -33,6 +33,7 @@ from django.utils import feedgenerator
 from django.utils.html import escape, format_html, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 from taggit.models import Tag
 
 from accounts.models import Community
@@ -278,6 +279,6 @@ def feed_paths(route, name, feed_class):
     Named ``<name>``, ``<name>_full``, ``<name>_atom`` and ``<name>_atom_full``.
     """
     return [
-        path(route + suffix, feed_variant(feed_class, atom=atom, full=full)(), name=name + name_suffix)
+        path(route + suffix, require_safe(feed_variant(feed_class, atom=atom, full=full)()), name=name + name_suffix)
         for suffix, name_suffix, atom, full in VARIANTS
     ]

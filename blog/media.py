@@ -9,6 +9,7 @@ no shared cache keeps it. Other files (avatars, community logos) are public.
 from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
+from django.views.decorators.http import require_safe
 from django.views.static import serve
 
 from .models import Post
@@ -16,6 +17,7 @@ from .models import Post
 COVERS = "covers/"
 
 
+@require_safe
 def serve_media(request, path):
     if path.startswith(COVERS):
         cover_of = list(Post.objects.filter(Q(cover=path) | Q(cover_thumbnail=path)).values_list("pk", flat=True)[:1])

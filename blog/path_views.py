@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from .models import LearningPath, LearningPathStep, Page, Post, StepCompletion
 
@@ -31,6 +31,7 @@ def _paths_for(user):
     return paths
 
 
+@require_safe
 def path_list(request):
     """The published learning paths, each with the number of steps the reader can see."""
     paths = LearningPath.objects.filter(published=True).annotate(
@@ -39,6 +40,7 @@ def path_list(request):
     return render(request, "blog/paths.html", {"paths": paths})
 
 
+@require_safe
 def path_detail(request, slug):
     """A path's description and its steps in order, with the member's check marks: three queries."""
     user = request.user
@@ -102,6 +104,7 @@ def step_undone(request, slug, step_id):
     return _back(request, step)
 
 
+@require_safe
 def page_detail(request, path):
     """A site page at its (WordPress) path, e.g. /about/team/; editors also see drafts, with a badge."""
     pages = Page.objects.all()

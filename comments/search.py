@@ -35,6 +35,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from accounts.models import Community
 from blog.models import Category
@@ -148,6 +149,7 @@ def _params(request) -> dict[str, str]:
     return {key: value.replace("\x00", "") for key, value in request.GET.items()}
 
 
+@require_safe
 def search(request):
     params = _params(request)
     user = request.user

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.decorators.http import require_safe
 
 from . import audit_views, feeds, moderation_views, notification_views, views
 
@@ -10,8 +11,8 @@ urlpatterns = [
     path("<int:comment_id>/", views.permalink, name="permalink"),
     path("<int:comment_id>/edit/", views.edit_comment, name="edit"),
     path("<int:comment_id>/remove/", views.remove_comment, name="remove"),
-    path("post/<int:post_id>/feed/", feeds.PostCommentsFeed(), name="post_feed"),
-    path("post/<int:post_id>/feed/atom/", feeds.PostCommentsAtomFeed(), name="post_feed_atom"),
+    path("post/<int:post_id>/feed/", require_safe(feeds.PostCommentsFeed()), name="post_feed"),
+    path("post/<int:post_id>/feed/atom/", require_safe(feeds.PostCommentsAtomFeed()), name="post_feed_atom"),
     # Flags and the moderation queue (moderation_views.py)
     path("<int:comment_id>/flag/", moderation_views.flag_comment, name="flag"),
     path("moderation/", moderation_views.queue, name="queue"),

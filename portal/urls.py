@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
+from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from blog import views as blog_views
@@ -41,11 +42,11 @@ urlpatterns = [
     ),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        require_safe(sitemap_views.index),
         {"sitemaps": sitemaps, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap_section"),
+    path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": sitemaps}, name="sitemap_section"),
     # WordPress's ?p=<id> links to imported posts redirect (301) to the post.
     path("", with_legacy_redirect(blog_views.HomeView.as_view()), name="home_or_legacy"),
     path("", include("blog.urls")),

@@ -6,12 +6,13 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from portal.i18n import set_language_cookie
 
 
 @never_cache
+@require_safe
 def healthz(request):
     """Liveness and database check for load balancers; it goes through the whole middleware stack."""
     try:

@@ -217,26 +217,26 @@ def exports_only_the_signed_in_member(world, role, method, response):
 # --- The table -------------------------------------------------------------------------------
 
 SITE = [
-    Spec("healthz", rev("healthz"), EVERYONE_200, EVERYONE_200),
+    Spec("healthz", rev("healthz"), EVERYONE_200, GET_ONLY),
     Spec("switch_language", rev("switch_language", code="es"), cells("302"), cells("302")),
     Spec("robots_txt", rev("robots_txt"), EVERYONE_200, GET_ONLY),
-    Spec("sitemap", rev("sitemap"), EVERYONE_200, EVERYONE_200, secrets=FEED_SECRETS),
+    Spec("sitemap", rev("sitemap"), EVERYONE_200, GET_ONLY, secrets=FEED_SECRETS),
     Spec(
         "sitemap_section",
         rev("sitemap_section", section="posts"),
         EVERYONE_200,
-        EVERYONE_200,
+        GET_ONLY,
         secrets=FEED_SECRETS,
     ),
     Spec("home_or_legacy", rev("home_or_legacy"), EVERYONE_200, GET_ONLY, secrets=LIST_SECRETS),
     # Searching for another word of the hidden texts (the page repeats the query).
-    Spec("search", lambda w: reverse("search") + "?q=handover", EVERYONE_200, EVERYONE_200,
+    Spec("search", lambda w: reverse("search") + "?q=handover", EVERYONE_200, GET_ONLY,
          secrets=(MEMBERS_POST,)),
-    Spec("search", lambda w: reverse("search") + "?q=tussock&type=comments", EVERYONE_200, EVERYONE_200,
+    Spec("search", lambda w: reverse("search") + "?q=tussock&type=comments", EVERYONE_200, GET_ONLY,
          secrets=((SECRET_COMMENT, CIRCLE_READERS, True),), variant="comments"),
-    Spec("search", lambda w: reverse("search") + "?q=fennelworth", EVERYONE_200, EVERYONE_200,
+    Spec("search", lambda w: reverse("search") + "?q=fennelworth", EVERYONE_200, GET_ONLY,
          secrets=((SECRET_WARD, WARD_READERS, True),), variant="ward"),
-    Spec("^media/(?P<path>.*)$", lambda w: "/media/avatars/nobody.png", cells("404"), cells("404")),
+    Spec("^media/(?P<path>.*)$", lambda w: "/media/avatars/nobody.png", cells("404"), GET_ONLY),
 ]
 
 ACCOUNTS = [
@@ -309,13 +309,13 @@ COMMENTS = [
          only(CIRCLE_LEADERS | {"community_member"}, "302+", "404"), data=form(reason="Off topic."),
          variant="members-only post"),
     Spec("comments:post_feed", rev("comments:post_feed", post_id="@public_post.pk"), EVERYONE_200,
-         EVERYONE_200, secrets=FEED_SECRETS),
+         GET_ONLY, secrets=FEED_SECRETS),
     Spec("comments:post_feed", rev("comments:post_feed", post_id="@members_post.pk"), cells("404"),
-         cells("404"), variant="members-only post"),
+         GET_ONLY, variant="members-only post"),
     Spec("comments:post_feed_atom", rev("comments:post_feed_atom", post_id="@public_post.pk"), EVERYONE_200,
-         EVERYONE_200, secrets=FEED_SECRETS),
+         GET_ONLY, secrets=FEED_SECRETS),
     Spec("comments:post_feed_atom", rev("comments:post_feed_atom", post_id="@members_post.pk"),
-         cells("404"), cells("404"), variant="members-only post"),
+         cells("404"), GET_ONLY, variant="members-only post"),
     Spec("comments:flag", rev("comments:flag", comment_id="@comment.pk"), signed_in("200", author="302"),
          signed_in("302+", author="302="), data=form(reason="spam", note="")),
     Spec("comments:flag", rev("comments:flag", comment_id="@members_comment.pk"),
@@ -431,9 +431,9 @@ COMMUNITY_FEEDS = [
     for suffix in ("", "_full", "_atom", "_atom_full")
     for spec in (
         Spec(f"communities:feed{suffix}", rev(f"communities:feed{suffix}", slug="circle"), EVERYONE_200,
-             EVERYONE_200, secrets=FEED_SECRETS),
+             GET_ONLY, secrets=FEED_SECRETS),
         Spec(f"communities:feed{suffix}", rev(f"communities:feed{suffix}", slug="ward"), cells("404"),
-             cells("404"), variant="private"),
+             GET_ONLY, variant="private"),
     )
 ]
 
@@ -485,8 +485,8 @@ BLOG = [
     Spec("blog:archive_month", lambda w: reverse("blog:archive_month", kwargs={
         "year": w.members_post.publish_at.year, "month": w.members_post.publish_at.month}), EVERYONE_200,
          GET_ONLY, secrets=LIST_SECRETS),
-    Spec("blog:learning_paths", rev("blog:learning_paths"), EVERYONE_200, EVERYONE_200),
-    Spec("blog:learning_path", rev("blog:learning_path", slug="start-here"), EVERYONE_200, EVERYONE_200,
+    Spec("blog:learning_paths", rev("blog:learning_paths"), EVERYONE_200, GET_ONLY),
+    Spec("blog:learning_path", rev("blog:learning_path", slug="start-here"), EVERYONE_200, GET_ONLY,
          secrets=(MEMBERS_POST,)),
     Spec("blog:step_done", rev("blog:step_done", slug="start-here", step_id="@public_step.pk"), GET_ONLY,
          signed_in("302+")),
@@ -496,11 +496,11 @@ BLOG = [
          GET_ONLY, signed_in("302=")),
     Spec("blog:step_undone", rev("blog:step_undone", slug="start-here", step_id="@members_step.pk"),
          GET_ONLY, only(CIRCLE_READERS, "302=", "404"), variant="members-only post"),
-    Spec("blog:page", rev("blog:page", path="about"), EVERYONE_200, EVERYONE_200),
-    Spec("blog:page", rev("blog:page", path="plans"), readers(STAFF), readers(STAFF), variant="draft"),
+    Spec("blog:page", rev("blog:page", path="about"), EVERYONE_200, GET_ONLY),
+    Spec("blog:page", rev("blog:page", path="plans"), readers(STAFF), GET_ONLY, variant="draft"),
 ]
 BLOG_FEEDS = [
-    Spec(f"blog:{kind}{suffix}", rev(f"blog:{kind}{suffix}", **kwargs), EVERYONE_200, EVERYONE_200,
+    Spec(f"blog:{kind}{suffix}", rev(f"blog:{kind}{suffix}", **kwargs), EVERYONE_200, GET_ONLY,
          secrets=FEED_SECRETS)
     for kind, kwargs in (
         ("feed", {}),
