@@ -1,14 +1,64 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .forms import AdminPasswordChangeForm, AdminUserChangeForm, CommunityAdminForm
 from .models import Community, Invitation, Membership, User
 
+# Django stores the names of the built-in permissions in English ("Can add post"), at
+# migrate time; these are what the permission pickers show instead, in the reader's language.
+BUILT_IN_PERMISSIONS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission) -> str:
+    """ "Discussions | comment | Can add comment", translated: app, model and what it allows."""
+    model = permission.content_type.model_class()
+    if model is None:  # the model is gone; its rows wait for remove_stale_contenttypes
+        return str(permission)
+    opts = model._meta
+    action, _separator, model_name = permission.codename.partition("_")
+    if action in BUILT_IN_PERMISSIONS and model_name == opts.model_name:
+        name = BUILT_IN_PERMISSIONS[action] % {"model": opts.verbose_name}
+    else:  # a model's own Meta.permissions, whose names are marked for translation
+        name = dict(opts.permissions).get(permission.codename) or gettext(permission.name)
+    return f"{opts.app_config.verbose_name} | {opts.verbose_name} | {name}"
+
+
+class PermissionMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return permission_label(obj)
+
+
+class TranslatedPermissionsMixin:
+    """The permission pickers of the user and group forms, in the reader's language."""
+
+    def formfield_for_manytomany(self, db_field, request=None, **kwargs):
+        if db_field.name in ("permissions", "user_permissions"):
+            kwargs["form_class"] = PermissionMultipleChoiceField
+            kwargs["queryset"] = db_field.remote_field.model.objects.select_related("content_type")
+        return super().formfield_for_manytomany(db_field, request=request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(TranslatedPermissionsMixin, BaseGroupAdmin):
+    pass
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TranslatedPermissionsMixin, BaseUserAdmin):
     form = AdminUserChangeForm
     change_password_form = AdminPasswordChangeForm  # its help text translated
     fieldsets = (
