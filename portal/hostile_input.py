@@ -1,4 +1,4 @@
-"""NUL characters in addresses: no view has to think about them.
+"""NUL characters and over-long query strings in addresses: no view has to think about them.
 
 No database stores a NUL character in text (PostgreSQL refuses it with an
 error, which would be a 500), and no address of the site contains one. So an
@@ -6,9 +6,17 @@ address whose path contains a NUL is a 404, and NUL characters are removed
 from query-string parameters before any view reads ``request.GET``. Forms are
 covered by Django itself: every ``forms.CharField`` refuses NUL characters
 with a form error ("Null characters are not allowed.").
+
+A query string longer than ``MAX_QUERY_STRING`` is answered with a 414: no
+link or form of the site makes one (the search box stops at 200 characters),
+and every page repeats its own address in its links (sign in, language), so a
+hand-made 200 KB address would otherwise come back as a page of megabytes.
 """
 
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
+from django.template.loader import render_to_string
+
+MAX_QUERY_STRING = 4096
 
 
 def _without_nul(query: QueryDict) -> QueryDict | None:
@@ -30,6 +38,8 @@ class HostileInputMiddleware:
         if "\x00" in request.path_info:
             raise Http404("No such page.")
         query_string = request.META.get("QUERY_STRING", "")
+        if len(query_string) > MAX_QUERY_STRING:
+            return HttpResponse(render_to_string("414.html"), status=414)
         if "%00" in query_string or "\x00" in query_string:
             cleaned = _without_nul(request.GET)
             if cleaned is not None:

@@ -203,6 +203,22 @@ def test_hostile_paths_are_404s_not_errors(path, site):
         assert response.status_code in {301, 302, 400, 404}, (path, response.status_code)
 
 
+@pytest.mark.parametrize("path", ["/search/", "/", "/no-such-page/"])
+def test_an_address_longer_than_any_link_is_a_414_page_not_megabytes(path, site):
+    response = Client().get(path, {"q": "learning " * 2000})
+    assert response.status_code == 414
+    page = response.content.decode()
+    assert "Address too long" in page and "use fewer words" in page
+    assert len(page) < 5000
+
+
+def test_the_longest_search_the_search_box_makes_still_works(site):
+    words = ("ñandú " * 40)[:200]  # the box's maxlength, in letters that URL-encoding triples
+    response = Client().get("/search/", {"q": words, "type": "comments", "author": "x" * 150})
+    assert response.status_code == 200
+    assert len(response.content) < 200_000
+
+
 # --- Forms ---------------------------------------------------------------------------------
 
 
