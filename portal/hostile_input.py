@@ -16,7 +16,8 @@ hand-made 200 KB address would otherwise come back as a page of megabytes.
 from django.http import Http404, HttpResponse, QueryDict
 from django.template.loader import render_to_string
 
-MAX_QUERY_STRING = 4096
+# The default limit of nginx's request line too (large_client_header_buffers 8k).
+MAX_QUERY_STRING = 8192
 
 
 def _without_nul(query: QueryDict) -> QueryDict | None:

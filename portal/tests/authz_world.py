@@ -17,9 +17,11 @@ Every secret text (``SECRET_*``) is one word no public page contains, so a
 page that shows it to a role that may not read it is a leak.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.contrib.auth.models import Group
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -190,6 +192,19 @@ class World:
 
     def user(self, role):
         return self.users.get(role)
+
+
+@contextmanager
+def world_rolled_back(django_db_blocker):
+    """A World built inside a transaction that is rolled back when the block ends (module fixtures)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield World()
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
 
 
 def _session_cookie():

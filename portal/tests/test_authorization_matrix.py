@@ -64,7 +64,7 @@ from .authz_world import (
     SECRET_WARD,
     STAFF,
     WARD_READERS,
-    World,
+    world_rolled_back,
 )
 
 CSRF_TOKEN = "authzmatrixcsrftoken0123456789ab"  # a 32-character secret, as Django's cookie holds
@@ -713,16 +713,9 @@ def changed_tables(before, after):
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The world, built once for the module and rolled back at its end."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            built = World()
-            built.baseline = snapshot()
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with world_rolled_back(django_db_blocker) as built:
+        built.baseline = snapshot()
+        yield built
 
 
 class _Rollback(Exception):

@@ -34,7 +34,7 @@ from django.test import Client
 
 from blog.models import Category
 
-from .authz_world import ROLES, World
+from .authz_world import ROLES, world_rolled_back
 from .test_authorization_matrix import CSRF_TOKEN, REFUSALS, SPECS
 from .test_i18n import PO_PATH
 
@@ -237,16 +237,9 @@ def members_text():
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The authorization matrix's world, built once for the module and rolled back at its end."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            built = World()
-            built.content = Content(members_text())
-            yield built
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with world_rolled_back(django_db_blocker) as built:
+        built.content = Content(members_text())
+        yield built
 
 
 @pytest.fixture(scope="module")
