@@ -280,7 +280,7 @@ class MemberPageCacheMiddleware:
     A hit costs the session and the user, then one cache read.
 
     ``page_version`` goes up (``bump_member_pages``) after every request of
-    the member that is not a GET or HEAD (whatever it changed), and when a
+    the member that is not a GET or HEAD and not refused (whatever it changed), and when a
     row that only its member sees (a thread subscription, notification
     preferences, an invitation) is saved or deleted by anyone (``portal.apps``).
 
@@ -303,7 +303,8 @@ class MemberPageCacheMiddleware:
         if user is None or not user.is_authenticated:
             return response
         if request.method not in ("GET", "HEAD"):
-            if settings.MEMBER_PAGE_CACHE_SECONDS > 0:
+            # Whatever the member changed shows on their next pages; a refused request changed nothing.
+            if settings.MEMBER_PAGE_CACHE_SECONDS > 0 and response.status_code < 400:
                 bump_member_pages([user.pk])
             return response
         key = getattr(request, "member_page_key", None)

@@ -270,3 +270,16 @@ def test_signing_out_and_in_as_someone_else_in_the_same_browser(post):
     client.force_login(UserFactory(display_name="Otto Other"))
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Otto Other" in page and "Mina Member" not in page
+
+
+def test_a_refused_post_leaves_the_members_pages_cached(post):
+    mina = UserFactory()
+    client = signed_in(mina, enforce_csrf_checks=True)
+    cached_page(client, post.get_absolute_url())
+
+    forged = client.post(reverse("comments:follow", kwargs={"post_id": post.pk}))  # no CSRF token
+
+    assert forged.status_code == 403
+    mina.refresh_from_db()
+    assert mina.page_version == 0
+    assert client.get(post.get_absolute_url())["X-Page-Cache"] == "hit"
