@@ -28,7 +28,11 @@ publication time, and the clock itself. The version's entry remembers the
 next scheduled publication, and a request after that moment bumps the
 version; every page also expires after ``PAGE_CACHE_SECONDS``.
 
-What is never cached: anything for a request that carries a session or
+Signed-in members get their own copies from ``MemberPageCacheMiddleware``
+(below), keyed by member and by their ``User.page_version`` as well as the
+content version.
+
+What the visitors' cache never holds: anything for a request that carries a session or
 messages cookie (a signed-in member, or a visitor with a pending message),
 responses that set a cookie (a page with a CSRF token sets one), anything
 that is not a 200, and any view not in ``CACHED_VIEWS``. A members-only post
@@ -280,13 +284,16 @@ class MemberPageCacheMiddleware:
     A hit costs the session and the user, then one cache read.
 
     ``page_version`` goes up (``bump_member_pages``) after every request of
-    the member that is not a GET or HEAD and not refused (whatever it changed), and when a
-    row that only its member sees (a thread subscription, notification
-    preferences, an invitation) is saved or deleted by anyone (``portal.apps``).
+    the member that is not a GET or HEAD and not refused (whatever it
+    changed), and when a row that only its member sees (a thread
+    subscription, notification preferences) is saved or deleted by anyone
+    (``portal.apps.MEMBER_OWN_MODELS``).
 
     The CSRF tokens of the page (and the other ``FRESH_INPUTS``) are kept as
     a placeholder and each request gets its own in their place, so a page
-    cached in one browser works in the member's other browsers. Not cached: a page rendered while the member has
+    cached in one browser works in the member's other browsers.
+
+    Not cached: a page rendered while the member has
     messages waiting, a page that marked itself with ``not_for_page_cache``
     (a comment still in its edit window: the Edit link must go when the
     window closes), responses that are not a 200 or that set a cookie, and
