@@ -37,14 +37,9 @@ def _member_row_changed(sender, instance, **kwargs):
     from portal.page_cache import bump_member_pages
 
     member_id = getattr(instance, MEMBER_OWN_MODELS[sender._meta.label_lower])
-    bump_member_pages([member_id])
+    bump_member_pages(member_id)
     # Again after the commit: a page rendered meanwhile from the old row is keyed under the old version.
-    transaction.on_commit(lambda: bump_member_pages([member_id]), robust=True)
-
-
-def _permissions_changed(**kwargs):
-    # A group's permissions decide what its members' pages offer (moderation links, the admin).
-    _content_changed()
+    transaction.on_commit(lambda: bump_member_pages(member_id), robust=True)
 
 
 class PortalConfig(AppConfig):
@@ -67,5 +62,6 @@ class PortalConfig(AppConfig):
             model = apps.get_model(label)
             post_save.connect(_member_row_changed, sender=model, dispatch_uid=f"member-pages-save-{label}")
             post_delete.connect(_member_row_changed, sender=model, dispatch_uid=f"member-pages-del-{label}")
+        # A group's permissions decide what its members' pages offer (moderation links, the admin).
         group_permissions = apps.get_model("auth", "Group").permissions.through
-        m2m_changed.connect(_permissions_changed, sender=group_permissions, dispatch_uid="page-cache-group-perms")
+        m2m_changed.connect(_content_changed, sender=group_permissions, dispatch_uid="page-cache-group-perms")

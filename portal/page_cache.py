@@ -257,18 +257,39 @@ def _page_digest(request) -> str:
     return hashlib.md5(address.encode()).hexdigest()  # noqa: S324 (a cache key, not a secret)
 
 
+def fresh_value_placeholder(name: str) -> str:
+    """What stands for the value of the hidden input ``name`` (one of ``FRESH_INPUTS``) in cached HTML."""
+    return FRESH_VALUE_PLACEHOLDER.format(name=name)
+
+
+def with_placeholders(html: str) -> str:
+    """``html`` with the values of its ``FRESH_INPUTS`` replaced by their placeholders, for a cache."""
+    for name in FRESH_INPUTS:
+        html = re.sub(
+            rf'(<input [^>]*name="{name}" value=")[^"]*(")', rf"\g<1>{fresh_value_placeholder(name)}\g<2>", html
+        )
+    return html
+
+
+def with_fresh_values(html: str, request) -> str:
+    """Cached ``html`` with this request's own values where the placeholders are (its CSRF token...)."""
+    for name, fresh_value in FRESH_INPUTS.items():
+        placeholder = fresh_value_placeholder(name)
+        if placeholder in html:
+            html = html.replace(placeholder, fresh_value(request))
+    return html
+
+
 def not_for_page_cache(request) -> None:
     """Keep the page being rendered out of the member page cache (it shows something the clock changes)."""
     request.page_cache_unsafe = True
 
 
-def bump_member_pages(member_ids) -> None:
-    """Make the cached pages of these members unreachable (their ``page_version`` goes up)."""
+def bump_member_pages(member_id) -> None:
+    """Make the cached pages of this member unreachable (their ``page_version`` goes up)."""
     from accounts.models import User  # portal sits above the apps
 
-    member_ids = [pk for pk in member_ids if pk is not None]
-    if member_ids:
-        User.objects.filter(pk__in=member_ids).update(page_version=F("page_version") + 1)
+    User.objects.filter(pk=member_id).update(page_version=F("page_version") + 1)
 
 
 class MemberPageCacheMiddleware:
@@ -312,17 +333,11 @@ class MemberPageCacheMiddleware:
         if request.method not in ("GET", "HEAD"):
             # Whatever the member changed shows on their next pages; a refused request changed nothing.
             if settings.MEMBER_PAGE_CACHE_SECONDS > 0 and response.status_code < 400:
-                bump_member_pages([user.pk])
+                bump_member_pages(user.pk)
             return response
         key = getattr(request, "member_page_key", None)
         if key is not None and self._may_store(request, response):
-            content = response.content.decode(response.charset)
-            for name in FRESH_INPUTS:
-                content = re.sub(
-                    rf'(<input [^>]*name="{name}" value=")[^"]*(")',
-                    rf"\g<1>{FRESH_VALUE_PLACEHOLDER.format(name=name)}\g<2>",
-                    content,
-                )
+            content = with_placeholders(response.content.decode(response.charset))
             headers = [(name, value) for name, value in response.items() if name.lower() != "x-page-cache"]
             entry = (headers, zlib.compress(content.encode(), 1))
             cache.set(key, entry, settings.MEMBER_PAGE_CACHE_SECONDS)
@@ -341,12 +356,7 @@ class MemberPageCacheMiddleware:
             request.member_page_key = key
             return None
         headers, compressed = entry
-        content = zlib.decompress(compressed).decode()
-        for name, fresh_value in FRESH_INPUTS.items():
-            placeholder = FRESH_VALUE_PLACEHOLDER.format(name=name)
-            if placeholder in content:
-                content = content.replace(placeholder, fresh_value(request))
-        response = HttpResponse(content)
+        response = HttpResponse(with_fresh_values(zlib.decompress(compressed).decode(), request))
         for name, value in headers:
             response[name] = value
         response["X-Page-Cache"] = "hit"

@@ -3,7 +3,6 @@ from dataclasses import dataclass
 from django import template
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -17,7 +16,7 @@ from comments import rules
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.threads import PAGE_PARAM, build_thread_page, discussion_settings
-from portal.page_cache import content_version, not_for_page_cache
+from portal.page_cache import content_version, fresh_value_placeholder, not_for_page_cache, with_fresh_values
 
 register = template.Library()
 
@@ -30,9 +29,6 @@ def _int_or_none(value):
 
 
 THREADS_CACHE_SECONDS = 600
-# Stands for the CSRF token in cached pages of threads (letters and digits only,
-# so escaping leaves it alone); each request puts its own token in its place.
-CSRF_PLACEHOLDER = "csrfTokenPlaceholder8c1f0e"
 
 
 @dataclass(frozen=True)
@@ -87,10 +83,10 @@ def comment_section(context, post):
         cached = cache.get(key)
         if cached is not None:
             threads_html, summary = cached
-            return _section(request, user, post, form, _with_token(threads_html, request), summary, None, closed)
+            return _section(request, user, post, form, with_fresh_values(threads_html, request), summary, None, closed)
 
     page = build_thread_page(post, user, page=raw_page, discussion=discussion)
-    # Rendered without the request: forms get CSRF_PLACEHOLDER, replaced when served.
+    # Rendered without the request: forms get the CSRF token's placeholder, replaced when served.
     threads_html = render_to_string(
         "comments/includes/_threads.html",
         {
@@ -98,7 +94,7 @@ def comment_section(context, post):
             "thread_page": page,
             "user": user,
             "post": post,
-            "csrf_token": CSRF_PLACEHOLDER,
+            "csrf_token": fresh_value_placeholder("csrfmiddlewaretoken"),
         },
     )
     summary = ThreadPageSummary(number=page.page.number, is_default_page=page.is_default_page)
@@ -106,7 +102,7 @@ def comment_section(context, post):
         not_for_page_cache(request)
     elif key:
         cache.set(key, (threads_html, summary), THREADS_CACHE_SECONDS)
-    threads_html = _with_token(threads_html, request)
+    threads_html = with_fresh_values(threads_html, request)
     reply_to = _reply_target(post, user, page, reply_to_id)
     if reply_to is not None and not form.is_bound:
         form.initial["parent"] = reply_to.pk
@@ -151,13 +147,6 @@ def _reader_key(post, user) -> str:
             )
         )
     return own if Post.objects.filter(personal, pk=post.pk).exists() else "member"
-
-
-def _with_token(threads_html, request):
-    """The cached HTML with the request's CSRF token in its forms; shared copies have none."""
-    if CSRF_PLACEHOLDER not in threads_html:
-        return threads_html
-    return threads_html.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
 def _reply_target(post, user, page, pk):
