@@ -370,8 +370,20 @@ def thread_unfollow(*, post: Post, member) -> None:
     ThreadSubscription.objects.filter(post=post, member=member).delete()
 
 
+@transaction.atomic
 def refresh_comment_counts(*, post_ids) -> None:
-    """Recount the approved, not removed comments of the given posts into ``Post.comment_count``."""
+    """Recount the approved, not removed comments of the given posts into ``Post.comment_count``.
+
+    The posts' rows are locked first, in a statement of their own: on PostgreSQL
+    (READ COMMITTED) an UPDATE that waits for another transaction's row lock
+    keeps the snapshot it started with, so two comments committed at the same
+    moment would each count without the other and the count would end one
+    short. After the lock, the recount is a new statement that sees every
+    comment committed before it. ``no_key`` keeps the lock compatible with the
+    key-share locks that inserting a comment (a foreign key to the post) takes.
+    """
+    post_ids = sorted(set(post_ids))
+    list(Post.objects.select_for_update(no_key=True).filter(pk__in=post_ids).order_by("pk").values_list("pk"))
     counted = (
         Comment.objects.counted()
         .filter(post=OuterRef("pk"))
@@ -379,6 +391,6 @@ def refresh_comment_counts(*, post_ids) -> None:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    Post.objects.filter(pk__in=list(post_ids)).update(comment_count=Coalesce(Subquery(counted), Value(0)))
+    Post.objects.filter(pk__in=post_ids).update(comment_count=Coalesce(Subquery(counted), Value(0)))
     # Every change to what a discussion shows ends here; update() sends no signal.
     bump_content_version()
