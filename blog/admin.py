@@ -33,6 +33,14 @@ from portal.page_cache import bump_content_version
 from .models import Category, Post
 
 
+class TagFilter(admin.RelatedOnlyFieldListFilter):
+    """The tags of the listed posts, under a translated title (taggit's foreign key has no verbose name)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = _("tag")
+
+
 class PublicationFilter(admin.SimpleListFilter):
     """Status as readers see it: a published post with a future date is scheduled, not live."""
 
@@ -153,7 +161,7 @@ class PostAdmin(SimpleHistoryAdmin):
     list_filter = [
         PublicationFilter,
         "categories",
-        ("tagged_items__tag", admin.RelatedOnlyFieldListFilter),
+        ("tagged_items__tag", TagFilter),
         ("author", admin.RelatedOnlyFieldListFilter),
     ]
     search_fields = ["title", "body", "excerpt", "author__username", "author__display_name"]
@@ -364,7 +372,8 @@ class PostAdmin(SimpleHistoryAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["category_name", "slug", "posts"]
+    # Not "posts": a list_display name that is also a relation of the model shows the relation.
+    list_display = ["category_name", "slug", "post_count_link"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -376,9 +385,9 @@ class CategoryAdmin(admin.ModelAdmin):
         return str(category)  # the default topics in the reader's language (Category.__str__)
 
     @admin.display(description=_("posts"), ordering="post_count")
-    def posts(self, category):
+    def post_count_link(self, category):
         url = reverse("admin:blog_post_changelist") + f"?categories__id__exact={category.pk}"
         return format_html('<a href="{}">{}</a>', url, category.post_count)
 
 
-from . import admin_paths  # noqa: E402,F401
+from . import admin_paths, admin_tags  # noqa: E402,F401

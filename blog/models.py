@@ -1,4 +1,5 @@
 import functools
+import hashlib
 import math
 import operator
 import os
@@ -288,7 +289,8 @@ def tag_weights(tag_ids) -> dict[int, float]:
     cached for an hour, since they move slowly and counting them reads every post.
     """
     tag_ids = sorted(set(tag_ids))
-    key = "blog:tag-weights:" + ",".join(map(str, tag_ids))
+    # A digest of the ids: a post with many tags would make a key longer than caches allow.
+    key = "blog:tag-weights:" + hashlib.sha256(",".join(map(str, tag_ids)).encode()).hexdigest()[:32]
     weights = cache.get(key)
     if weights is None:
         counts = Post.objects.visible_to(None).aggregate(

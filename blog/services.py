@@ -11,6 +11,9 @@ function here rather than a ``PostQuerySet`` method only because
 queryset from the caller (``Post.objects.visible_to(member).published()``), so
 visibility stays ``visible_to``'s alone.
 
+``merge_tags`` is the editors' tag merge (the tag admin's action): two
+spellings of one topic become one tag, with its posts and followers.
+
 The digest's one-click unsubscribe link carries a token signed with
 ``django.core.signing`` (the same scheme as the comment emails' links, which
 blog may not import): it names the member and nothing else, does not expire,
@@ -19,13 +22,16 @@ and switches ``digest`` to "none".
 
 from django.contrib.auth import get_user_model
 from django.core import signing
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from accounts.models import Community
+from portal.page_cache import bump_content_version
 
 from .models import Category, Follow, Post, TaggedPost
+from .search import index_text
 
 DIGEST_UNSUBSCRIBE_SALT = "blog.digest.unsubscribe"
 
@@ -110,6 +116,55 @@ def followed_posts(member, *, posts: QuerySet) -> QuerySet:
         | Q(author__in=follows.filter(member__isnull=False).values("member"))
         | Q(community__in=follows.filter(community__isnull=False).values("community"))
     )
+
+
+# --- Merging tags --------------------------------------------------------------
+
+
+@transaction.atomic
+def merge_tags(*, into: Tag, tags) -> set[int]:
+    """Fold ``tags`` into ``into``: their posts carry ``into`` instead, their followers follow it, they go.
+
+    A post or a follower that already had ``into`` keeps one row of it. The
+    posts' indexed tag text is refreshed (bulk writes send no ``m2m_changed``),
+    and cached pages are invalidated. Returns the ids of the posts whose tags changed.
+    """
+    merged = [tag.pk for tag in tags if tag.pk != into.pk]
+    if not merged:
+        return set()
+    post_ids = set(TaggedPost.objects.filter(tag_id__in=merged).values_list("content_object_id", flat=True))
+    had_it = set(
+        TaggedPost.objects.filter(tag=into, content_object_id__in=post_ids).values_list(
+            "content_object_id", flat=True
+        )
+    )
+    TaggedPost.objects.bulk_create(
+        [TaggedPost(tag=into, content_object_id=post_id) for post_id in sorted(post_ids - had_it)]
+    )
+    follower_ids = set(Follow.objects.filter(tag_id__in=merged).values_list("follower_id", flat=True))
+    following_it = set(
+        Follow.objects.filter(tag=into, follower_id__in=follower_ids).values_list("follower_id", flat=True)
+    )
+    Follow.objects.bulk_create(
+        [Follow(follower_id=follower_id, tag=into) for follower_id in sorted(follower_ids - following_it)]
+    )
+    Tag.objects.filter(pk__in=merged).delete()  # with their remaining post tags and follows
+
+    names = {post_id: [] for post_id in post_ids}
+    for post_id, name in TaggedPost.objects.filter(content_object_id__in=post_ids).values_list(
+        "content_object_id", "tag__name"
+    ):
+        names[post_id].append(name)
+    Post.objects.bulk_update(
+        [
+            Post(pk=post_id, search_tags=index_text(*sorted(post_names, key=str.casefold)))
+            for post_id, post_names in names.items()
+        ],
+        ["search_tags"],
+        batch_size=500,
+    )
+    bump_content_version()
+    return post_ids
 
 
 # --- The weekly digest's unsubscribe link --------------------------------------

@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
-    "django_tasks_db",
+    "portal.tasks_app.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "portal",
     "accounts",
     "blog",

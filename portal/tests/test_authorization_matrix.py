@@ -609,8 +609,6 @@ ADMIN += [
          lambda w: reverse("admin:blog_post_simple_history", args=[
              w.members_post.pk, w.members_post.history.latest().history_id]),
          admin_row("200"), admin_row("200="), roles=ADMIN_ROLES),
-    Spec("admin:taggit_tag_merge_tags", rev("admin:taggit_tag_merge_tags"), admin_row("200"),
-         admin_row("200="), roles=ADMIN_ROLES),
     Spec("admin/(?P<url>.*)$", lambda w: "/admin/no-such-page/", admin_row("404"), admin_row("404"),
          roles=ADMIN_ROLES),
 ] + [

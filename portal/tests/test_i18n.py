@@ -413,3 +413,25 @@ def test_the_default_topics_are_translated_in_form_choices_too():
     Category.objects.create(name="Learning circles", slug="learning-circles")
     page = Client().get(reverse("search"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<option value="learning-circles">Learning circles</option>' in page
+
+
+@pytest.mark.django_db
+def test_the_task_queue_in_the_admin_is_in_spanish(client, settings):
+    """django-tasks-db names its app and three columns in English only: the portal's admin translates them."""
+    from blog.tasks import send_digest
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    result_id = send_digest.enqueue(UserFactory().pk).id
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+
+    index = client.get(reverse("admin:index")).content.decode()
+    changelist = client.get(reverse("admin:django_tasks_database_dbtaskresult_changelist")).content.decode()
+    change = client.get(
+        reverse("admin:django_tasks_database_dbtaskresult_change", args=[result_id])
+    ).content.decode()
+
+    assert "Tareas en segundo plano" in index and "Tasks Database Backend" not in index
+    assert "<span>Tarea</span>" in changelist and "Task name" not in changelist
+    assert "Traza:" in change and "Ejecutar después de:" in change
+    assert "Run after" not in change and "Traceback:" not in change
