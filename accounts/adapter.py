@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.i18n import in_language_of, set_language_cookie
+from portal.i18n import in_language_of, set_language_cookie, switch_to_member_language
 
 from . import services
 
@@ -39,12 +39,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def post_login(self, request, user, **kwargs):
         """Signing in switches the interface to the member's language, when they chose one."""
-        chosen = getattr(user, "language", "")
-        if chosen not in dict(settings.LANGUAGES):
-            return super().post_login(request, user, **kwargs)
-        translation.activate(chosen)  # the rest of this request too ("Signed in as …")
-        request.LANGUAGE_CODE = chosen
-        return set_language_cookie(super().post_login(request, user, **kwargs), chosen)
+        chosen = switch_to_member_language(request, user)  # before allauth's "Signed in as …" message
+        response = super().post_login(request, user, **kwargs)
+        return set_language_cookie(response, chosen) if chosen else response
 
     def confirm_email(self, request, email_address):
         confirmed = super().confirm_email(request, email_address)

@@ -122,3 +122,16 @@ def set_language_cookie(response, code):
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
     return response
+
+
+def switch_to_member_language(request, member):
+    """At sign-in: the rest of ``request`` in the language ``member`` chose; returns it (None if none).
+
+    The caller sets the cookie on its response (``set_language_cookie``) for the next requests.
+    """
+    chosen = getattr(member, "language", "")
+    if chosen not in dict(settings.LANGUAGES):
+        return None
+    translation.activate(chosen)
+    request.LANGUAGE_CODE = chosen
+    return chosen

@@ -300,6 +300,27 @@ def test_signing_in_switches_the_interface_to_the_members_language():
     assert "Ha iniciado sesión exitosamente como" in page  # allauth's message, rendered in Spanish
 
 
+def test_signing_in_on_the_admins_own_page_switches_to_the_members_language_too():
+    EditorFactory(username="elena", language="es", password=PASSWORD)
+    client = Client()
+    client.cookies.load({COOKIE: "en"})
+    response = client.post(
+        reverse("admin:login"), {"username": "elena", "password": PASSWORD, "next": reverse("admin:index")}
+    )
+    assert response.status_code == 302
+    assert response.cookies[COOKIE].value == "es"
+    page = client.get(response["Location"]).content.decode()
+    assert '<html lang="es"' in page and "Sitio administrativo" in page
+
+
+def test_a_failed_admin_sign_in_changes_no_language():
+    EditorFactory(username="elena", language="es", password=PASSWORD)
+    client = Client()
+    response = client.post(reverse("admin:login"), {"username": "elena", "password": "wrong"})
+    assert response.status_code == 200
+    assert COOKIE not in response.cookies
+
+
 def test_signing_in_without_a_chosen_language_leaves_the_browsers():
     UserFactory(username="dora", language="")
     client = Client()
