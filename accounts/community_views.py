@@ -23,6 +23,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
@@ -219,25 +220,50 @@ def community_members(request, slug):
 def community_invite(request, slug):
     community = managed_community(request, slug)
     form = InviteForm(request.POST)
-    if form.is_valid():
-        target = form.cleaned_data["username_or_email"]
-        try:
-            invited = services.invite(community=community, inviter=request.user, username_or_email=target)
-        except ValidationError as error:
-            for text in error.messages:
-                form.add_error("username_or_email", text)
-        else:
-            if isinstance(invited, Invitation):
-                text = _("An invitation to sign up has been sent to %(email)s.") % {"email": invited.email}
-            elif invited.is_active:
-                text = _("%(name)s had asked to join and is now a member.") % {
-                    "name": invited.member.public_name
-                }
-            else:
-                text = _("%(name)s has been invited.") % {"name": invited.member.public_name}
-            messages.success(request, text)
-            return redirect("communities:members", slug=community.slug)
+    if not form.is_valid():
+        return _members_page(request, community, invite_form=form)
+    outcomes = services.invite_many(
+        community=community, inviter=request.user, targets=form.cleaned_data["invitees"]
+    )
+    invited = [outcome.invited for outcome in outcomes if outcome.invited is not None]
+    if invited:
+        messages.success(request, _invited_message(invited))
+    refused = [outcome for outcome in outcomes if outcome.error]
+    if not refused:
+        return redirect("communities:members", slug=community.slug)
+    if invited:
+        # The ones that were not invited stay in the box, with why, to correct or send later;
+        # when none was, the box keeps the text as typed.
+        form = InviteForm({"invitees": "\n".join(outcome.target for outcome in refused)})
+        form.is_valid()
+    for text in dict.fromkeys(outcome.error for outcome in refused):
+        form.add_error("invitees", text)
     return _members_page(request, community, invite_form=form)
+
+
+def _invited_message(invited):
+    if len(invited) == 1:
+        [one] = invited
+        if isinstance(one, Invitation):
+            return _("An invitation to sign up has been sent to %(email)s.") % {"email": one.email}
+        if one.is_active:
+            return _("%(name)s had asked to join and is now a member.") % {"name": one.member.public_name}
+        return _("%(name)s has been invited.") % {"name": one.member.public_name}
+    by_email = sum(isinstance(one, Invitation) for one in invited)
+    joined = sum(isinstance(one, Membership) and one.is_active for one in invited)
+    members = len(invited) - by_email - joined
+    parts = [
+        ngettext("%(count)d member invited.", "%(count)d members invited.", members) % {"count": members},
+        ngettext(
+            "%(count)d invitation to sign up sent.", "%(count)d invitations to sign up sent.", by_email
+        ) % {"count": by_email},
+        ngettext(
+            "%(count)d who had asked to join is now a member.",
+            "%(count)d who had asked to join are now members.",
+            joined,
+        ) % {"count": joined},
+    ]
+    return " ".join(part for part, count in zip(parts, (members, by_email, joined), strict=True) if count)
 
 
 @login_required

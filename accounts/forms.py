@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django import forms
 from django.conf import settings
@@ -268,15 +269,48 @@ class CommunityForm(forms.ModelForm):
         return fields
 
 
+INVITEES_AT_ONCE = 100
+# "Ada Lovelace <ada@example.org>", as mail programs and address books copy an address.
+_ADDRESS_IN_BRACKETS = re.compile(r"<([^<>\s]+@[^<>\s]+)>")
+
+
+def split_invitees(text: str) -> list[str]:
+    """The usernames and email addresses in ``text``, once each, in order.
+
+    They may be separated by commas, semicolons, spaces or new lines, as pasted
+    from a spreadsheet column or an email's recipients.
+    """
+    invitees, seen = [], set()
+    for chunk in re.split(r"[,;\r\n]+", text):
+        for target in _ADDRESS_IN_BRACKETS.findall(chunk) or chunk.split():
+            if target.casefold() not in seen:
+                seen.add(target.casefold())
+                invitees.append(target)
+    return invitees
+
+
 class InviteForm(forms.Form):
-    username_or_email = forms.CharField(
-        label=_("Username or email address"),
-        max_length=254,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": _("ada or ada@example.org")}),
+    invitees = forms.CharField(
+        label=_("Usernames or email addresses"),
+        max_length=INVITEES_AT_ONCE * 260,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "placeholder": _("ada, grace@example.org")}),
         help_text=_(
-            "A member is invited by username or email; an unknown email address is invited to sign up."
+            "One or many, separated by commas or new lines. A member is invited by username or email; "
+            "an unknown email address is invited to sign up."
         ),
     )
+
+    def clean_invitees(self):
+        invitees = split_invitees(self.cleaned_data["invitees"])
+        if not invitees:
+            raise ValidationError(_("Give a username or an email address."), code="required")
+        if len(invitees) > INVITEES_AT_ONCE:
+            raise ValidationError(
+                _("That is %(count)d people: invite at most %(most)d at once."),
+                params={"count": len(invitees), "most": INVITEES_AT_ONCE},
+                code="too_many",
+            )
+        return invitees
 
 
 class CommunityAdminForm(forms.ModelForm):

@@ -6,10 +6,12 @@ and community, and at least one owner in every community.
 """
 
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -218,6 +220,13 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
     )
     if user is None and "@" not in target:
         raise ValidationError(_("No member is called “%(name)s”.") % {"name": target})
+    if user is None:
+        try:
+            validate_email(target)
+        except ValidationError:
+            raise ValidationError(
+                _("“%(address)s” is not a valid email address.") % {"address": target}, code="invalid"
+            ) from None
     if user is not None:
         existing = membership_of(community, user)
         if existing is not None:
@@ -240,6 +249,38 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
         _record(Event.INVITED_EMAIL, community=community, actor=inviter)
     transaction.on_commit(lambda: _send_invitation(invitation_id=invitation.pk))
     return invitation
+
+
+@dataclass(frozen=True)
+class InviteOutcome:
+    """What became of one invitee: ``invited`` (as ``invite`` returns it), or ``error``, why not."""
+
+    target: str
+    invited: Membership | Invitation | None = None
+    error: str = ""
+
+
+def invite_many(*, community: Community, inviter, targets) -> list[InviteOutcome]:
+    """``invite`` each of ``targets`` on its own: one refused (unknown, already in) leaves the others invited.
+
+    Once the inviter's hourly limit is reached, the remaining targets are
+    refused with its message, without being tried.
+    """
+    if not can_manage(community, inviter):
+        raise PermissionDenied
+    outcomes, limit_reached = [], ""
+    for target in targets:
+        if limit_reached:
+            outcomes.append(InviteOutcome(target, error=limit_reached))
+            continue
+        try:
+            outcomes.append(InviteOutcome(target, invite(community=community, inviter=inviter, username_or_email=target)))
+        except ValidationError as error:
+            message = " ".join(error.messages)
+            if getattr(error, "code", None) == "rate_limited":
+                limit_reached = message
+            outcomes.append(InviteOutcome(target, error=message))
+    return outcomes
 
 
 def _send_invitation(**ids):

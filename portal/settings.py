@@ -341,7 +341,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # in the discussion settings (per minute and per day, in the admin).
 PORTAL_RATE_LIMITS = {
     "search": (30, 60),  # searches a minute per member or address
-    "invite": (30, 60 * 60),  # invitations an hour per inviter
+    "invite": (100, 60 * 60),  # invitations an hour per inviter (an organization invites its people at once)
     "flag": (20, 60 * 60),  # flags an hour per member
 }
 

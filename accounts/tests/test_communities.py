@@ -18,6 +18,7 @@ from django.utils.html import escape
 from PIL import Image
 
 from accounts import services
+from accounts.forms import split_invitees
 from accounts.models import Community, Invitation, Membership, User
 from accounts.tests.factories import (
     CommunityFactory,
@@ -296,7 +297,7 @@ def test_the_members_page_lists_requests_invitations_and_members(circle):
 
     page = signed_in(owner).get(url("members", slug=community.slug)).content.decode()
 
-    requests_section = page[page.index("Requests to join") : page.index("Invite someone")]
+    requests_section = page[page.index("Requests to join") : page.index("Invite people")]
     assert "Rita Requester" in requests_section and "Approve" in requests_section
     invitations = page[page.index("Pending invitations") : page.index('id="members-heading"')]
     assert "Ivan Invited" in invitations and "stranger@example.org" in invitations
@@ -309,12 +310,12 @@ def test_the_members_page_lists_requests_invitations_and_members(circle):
 def test_an_unknown_username_is_shown_in_the_form_with_the_text_kept(circle):
     community, owner = circle
 
-    response = signed_in(owner).post(url("invite", slug=community.slug), {"username_or_email": "nobody-here"})
+    response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": "nobody-here"})
 
     page = response.content.decode()
     assert response.status_code == 200
     assert escape("No member is called “nobody-here”.") in page
-    assert re.search(r'<input[^>]*name="username_or_email"[^>]*value="nobody-here"', page)
+    assert re.search(r'<textarea[^>]*name="invitees"[^>]*>\s*nobody-here</textarea>', page)
     assert "is-invalid" in page
     assert not Membership.objects.filter(status="invited").exists()
 
@@ -324,7 +325,7 @@ def test_inviting_an_existing_member_twice_is_a_form_error(circle):
     member = MembershipFactory(community=community).member
 
     response = signed_in(owner).post(
-        url("invite", slug=community.slug), {"username_or_email": member.username}
+        url("invite", slug=community.slug), {"invitees": member.username}
     )
 
     assert response.status_code == 200
@@ -336,7 +337,7 @@ def test_inviting_someone_who_asked_to_join_approves_them(circle):
     requested = MembershipFactory(community=community, status="requested")
 
     response = signed_in(owner).post(
-        url("invite", slug=community.slug), {"username_or_email": requested.member.username}, follow=True
+        url("invite", slug=community.slug), {"invitees": requested.member.username}, follow=True
     )
 
     assert "had asked to join and is now a member." in response.content.decode()
@@ -351,7 +352,7 @@ def test_inviting_a_member_emails_them_a_link_to_the_community(
     guest = UserFactory(username="guest", email="guest@example.org")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in(owner).post(url("invite", slug=community.slug), {"username_or_email": "GUEST"})
+        response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": "GUEST"})
 
     assert response.status_code == 302 and response.url == url("members", slug=community.slug)
     assert Membership.objects.get(community=community, member=guest).status == "invited"
@@ -371,7 +372,7 @@ def test_inviting_an_unknown_address_emails_a_sign_up_link(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in(owner).post(
-            url("invite", slug=community.slug), {"username_or_email": "  Newcomer@Example.org "}, follow=True
+            url("invite", slug=community.slug), {"invitees": "  Newcomer@Example.org "}, follow=True
         )
 
     assert "An invitation to sign up has been sent to Newcomer@example.org." in response.content.decode()
@@ -393,12 +394,94 @@ def test_inviting_an_unknown_address_emails_a_sign_up_link(
     assert re.search(r'<input[^>]*name="email"[^>]*value="Newcomer@example.org"', signup_page)
 
 
+def test_an_owner_invites_many_people_at_once(circle, immediate_tasks, django_capture_on_commit_callbacks):
+    community, owner = circle
+    members = [UserFactory(username=f"colleague{n}", email=f"colleague{n}@example.org") for n in range(3)]
+    requested = MembershipFactory(community=community, status="requested")
+    pasted = (
+        "colleague0, colleague1;colleague2\n"
+        "Ada Lovelace <ada@example.org>, grace@example.org\n"
+        f"{requested.member.username}\n"
+        "COLLEAGUE0 ada@example.org"  # pasted twice: invited once
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": pasted}, follow=True)
+
+    page = response.content.decode()
+    assert (
+        "3 members invited. 2 invitations to sign up sent. 1 who had asked to join is now a member." in page
+    )
+    assert response.redirect_chain[-1][0] == url("members", slug=community.slug)
+    statuses = dict(Membership.objects.filter(member__in=members).values_list("member__username", "status"))
+    assert statuses == {"colleague0": "invited", "colleague1": "invited", "colleague2": "invited"}
+    assert set(Invitation.objects.values_list("email", flat=True)) == {"ada@example.org", "grace@example.org"}
+    requested.refresh_from_db()
+    assert requested.status == "active"
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ada@example.org",
+        "colleague0@example.org",
+        "colleague1@example.org",
+        "colleague2@example.org",
+        "grace@example.org",
+    ]
+
+
+def test_the_ones_not_invited_stay_in_the_box_with_the_reason(circle):
+    community, owner = circle
+    UserFactory(username="known")
+    already = MembershipFactory(community=community, member=UserFactory(display_name="Already Here")).member
+
+    response = signed_in(owner).post(
+        url("invite", slug=community.slug),
+        {"invitees": f"known, nobody-here, {already.username}, not-an-address@, fine@example.org"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "1 member invited. 1 invitation to sign up sent." in page
+    box = re.search(r'<textarea[^>]*name="invitees"[^>]*>(.*?)</textarea>', page, re.S).group(1)
+    assert box.split() == ["nobody-here", already.username, "not-an-address@"]
+    assert escape("No member is called “nobody-here”.") in page
+    assert "Already Here is already in this community or invited." in page
+    assert escape("“not-an-address@” is not a valid email address.") in page
+    assert not Invitation.objects.filter(email="not-an-address@").exists()
+    assert Membership.objects.get(community=community, member__username="known").status == "invited"
+
+
+def test_more_than_a_hundred_at_once_is_refused_whole_and_kept(circle):
+    community, owner = circle
+    pasted = "\n".join(f"person{n}@example.org" for n in range(101))
+
+    response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": pasted})
+
+    page = response.content.decode()
+    assert "That is 101 people: invite at most 100 at once." in page
+    assert "person100@example.org" in page
+    assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("pasted", "invitees"),
+    [
+        ("ada", ["ada"]),
+        ("  ada  ,, bob ;\r\n\n carol  ", ["ada", "bob", "carol"]),
+        ("ada bob\tcarol", ["ada", "bob", "carol"]),
+        ('"Ada L." <ada@example.org>; Bob <bob@example.org>', ["ada@example.org", "bob@example.org"]),
+        ("ada, ADA, Ada@Example.org, ada@example.org", ["ada", "Ada@Example.org"]),
+        (" ,;\n ", []),
+    ],
+)
+def test_pasted_lists_are_split_into_usernames_and_addresses(pasted, invitees):
+    assert split_invitees(pasted) == invitees
+
+
 def invited_newcomer_journey(community, owner, capture):
     """Invitation email → sign-up with that address → confirmation email → press Confirm."""
     community.visibility = Community.Visibility.PRIVATE
     community.save()
     with capture(execute=True):
-        signed_in(owner).post(url("invite", slug=community.slug), {"username_or_email": "ada@example.org"})
+        signed_in(owner).post(url("invite", slug=community.slug), {"invitees": "ada@example.org"})
     invitation_path = INVITATION_PATH.search(mail.outbox[0].body).group(1)
     mail.outbox.clear()
 

@@ -115,7 +115,7 @@ def do_approve(world, client):
 
 
 def do_invite(world, client):
-    response = client.post(url("invite", slug="ward-seven"), {"username_or_email": "newcomer"})
+    response = client.post(url("invite", slug="ward-seven"), {"invitees": "newcomer"})
     return response, world.status_of(world.newcomer)
 
 

@@ -314,7 +314,7 @@ PAGES = {
         lambda s: f"/communities/{s['community'].slug}/members/",
         "owner",
         200,
-        "Invitar a alguien",
+        "Invitar a personas",
     ),
     "profile": (lambda s: "/members/rosa/", None, 200, "Miembro desde"),
     "own profile": (lambda s: "/members/ilse/", "member", 200, "Editar el perfil"),

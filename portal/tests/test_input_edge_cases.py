@@ -289,7 +289,7 @@ FORMS = {
     "flag": (flag_form, ["note", "reason"]),
     "profile": (profile_form, ["display_name", "bio", "website"]),
     "community": (community_form, ["name", "description"]),
-    "invite": (invite_form, ["username_or_email"]),
+    "invite": (invite_form, ["invitees"]),
     "post": (post_form, ["title", "excerpt", "body", "tags", "publish_at"]),
 }
 FORM_CASES = [(form, field) for form, (_, fields) in FORMS.items() for field in fields]
