@@ -330,6 +330,21 @@ def membership_remove(request, pk):
     return redirect("communities:members", slug=community.slug)
 
 
+@login_required
+@require_POST
+def invitation_withdraw(request, pk):
+    invitation = get_object_or_404(Invitation.objects.select_related("community"), pk=pk)
+    community = invitation.community
+    own = services.membership_of(community, request.user)
+    if not may_see(community, request.user, own):
+        raise Http404("No such invitation.")
+    if not viewer_rights(community, request.user, own)["can_manage"]:
+        raise PermissionDenied
+    services.invitation_withdraw(invitation=invitation, actor=request.user)
+    messages.success(request, _("The invitation of %(name)s was withdrawn.") % {"name": invitation.email})
+    return redirect("communities:members", slug=community.slug)
+
+
 # --- The viewer's own membership ---------------------------------------------------
 
 

@@ -330,6 +330,7 @@ class MembershipEvent(models.Model):
         DECLINED = "declined", _("declined a request to join")
         INVITED = "invited", _("invited")
         INVITED_EMAIL = "invited_email", _("invited an email address")
+        INVITATION_WITHDRAWN = "invitation_withdrawn", _("withdrew the invitation of an email address")
         ACCEPTED = "accepted", _("accepted an invitation")
         INVITATION_DECLINED = "invitation_declined", _("declined an invitation")
         ROLE_CHANGED = "role_changed", _("changed the role")

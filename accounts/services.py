@@ -388,6 +388,16 @@ def membership_change_role(*, membership: Membership, role: str, actor) -> Membe
 
 
 @transaction.atomic
+def invitation_withdraw(*, invitation: Invitation, actor) -> None:
+    """Withdraw an invitation to sign up that has not been used: its link stops working."""
+    if not can_manage(invitation.community, actor):
+        raise PermissionDenied
+    deleted, _per_model = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).delete()
+    if deleted:
+        _record(Event.INVITATION_WITHDRAWN, community=invitation.community, actor=actor)
+
+
+@transaction.atomic
 def membership_remove(*, membership: Membership, actor) -> None:
     membership = Membership.objects.select_for_update().select_related("community").get(pk=membership.pk)
     if not can_manage(membership.community, actor):

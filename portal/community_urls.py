@@ -13,6 +13,7 @@ urlpatterns = [
     path("", blog_views.CommunityDirectoryView.as_view(), name="directory"),
     path("new/", accounts_views.community_create, name="create"),
     path("invitation/<str:token>/", accounts_views.invitation_landing, name="invitation"),
+    path("invitation/<int:pk>/withdraw/", accounts_views.invitation_withdraw, name="withdraw_invitation"),
     path("membership/<int:pk>/approve/", accounts_views.membership_approve, name="approve"),
     path("membership/<int:pk>/decline/", accounts_views.membership_decline, name="decline"),
     path("membership/<int:pk>/role/", accounts_views.membership_role, name="role"),

@@ -476,6 +476,39 @@ def test_pasted_lists_are_split_into_usernames_and_addresses(pasted, invitees):
     assert split_invitees(pasted) == invitees
 
 
+def test_an_owner_withdraws_a_mistyped_address_and_its_link_stops_working(circle):
+    community, owner = circle
+    invitation = services.invite(community=community, inviter=owner, username_or_email="ada@exmaple.org")
+    members_page = signed_in(owner).get(url("members", slug=community.slug)).content.decode()
+    withdraw = url("withdraw_invitation", pk=invitation.pk)
+    assert f'action="{withdraw}"' in members_page
+    assert 'aria-label="Withdraw the invitation of ada@exmaple.org"' in members_page
+
+    response = signed_in(owner).post(withdraw, follow=True)
+
+    page = response.content.decode()
+    assert "The invitation of ada@exmaple.org was withdrawn." in page
+    assert "ada@exmaple.org</span>" not in page
+    assert not Invitation.objects.exists()
+    assert Client().get(invitation.get_absolute_url()).status_code == 404
+    event = community.membership_events.latest("pk")
+    assert (event.action, event.actor) == ("invitation_withdrawn", owner)
+
+
+def test_only_the_communitys_managers_withdraw_its_invitations(circle):
+    community, owner = circle
+    invitation = services.invite(community=community, inviter=owner, username_or_email="ada@example.org")
+    member = MembershipFactory(community=community).member
+    private_owner = UserFactory()
+    private = CommunityFactory(visibility=Community.Visibility.PRIVATE, owner=private_owner)
+    hidden = services.invite(community=private, inviter=private_owner, username_or_email="b@example.org")
+
+    assert signed_in(member).post(url("withdraw_invitation", pk=invitation.pk)).status_code == 403
+    assert signed_in(member).post(url("withdraw_invitation", pk=hidden.pk)).status_code == 404
+    assert signed_in(member).get(url("withdraw_invitation", pk=invitation.pk)).status_code == 405
+    assert Invitation.objects.count() == 2
+
+
 def invited_newcomer_journey(community, owner, capture):
     """Invitation email → sign-up with that address → confirmation email → press Confirm."""
     community.visibility = Community.Visibility.PRIVATE

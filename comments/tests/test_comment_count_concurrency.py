@@ -19,7 +19,7 @@ from comments.models import Comment
 from comments.tests.factories import CommentFactory
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),  # the data migrations' rows too
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers and row locks"),
 ]
 

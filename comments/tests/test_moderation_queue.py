@@ -339,7 +339,7 @@ def test_two_moderators_approving_the_same_comment_leave_one_result(editor):
     assert comment.post.comment_count == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the data migrations' rows too
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks and concurrent connections")
 def test_two_moderators_approving_at_the_same_moment_record_one_change():
     comment = submit_held()

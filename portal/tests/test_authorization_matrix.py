@@ -404,6 +404,8 @@ COMMUNITIES = [
          only(CIRCLE_MANAGERS, "302+", "403"), data=form(invitees="plain-member")),
     Spec("communities:invite", rev("communities:invite", slug="ward"), POST_ONLY,
          only(WARD_READERS, "302+", "404"), data=form(invitees="plain-member"), variant="private"),
+    Spec("communities:withdraw_invitation", rev("communities:withdraw_invitation", pk="@invitation.pk"), POST_ONLY,
+         only(CIRCLE_MANAGERS, "302+", "403")),
     Spec("communities:insights", rev("communities:insights", slug="circle"),
          only(CIRCLE_LEADERS, "200", "403"), only(CIRCLE_LEADERS, "200", "403")),
     Spec("communities:insights", rev("communities:insights", slug="ward"), only(WARD_READERS, "200", "404"),
