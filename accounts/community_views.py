@@ -91,13 +91,23 @@ def managed_community(request, slug) -> Community:
 def managed_membership(request, pk) -> Membership:
     """A membership in a community the viewer manages (404 / 403 as for ``managed_community``)."""
     membership = get_object_or_404(Membership.objects.select_related("community", "member"), pk=pk)
-    community = membership.community
+    _require_manager(request, membership.community)
+    return membership
+
+
+def managed_invitation(request, pk) -> Invitation:
+    """An invitation to an address, in a community the viewer manages (404 / 403 likewise)."""
+    invitation = get_object_or_404(Invitation.objects.select_related("community"), pk=pk)
+    _require_manager(request, invitation.community)
+    return invitation
+
+
+def _require_manager(request, community: Community) -> None:
     own = services.membership_of(community, request.user)
     if not may_see(community, request.user, own):
-        raise Http404("No such membership.")
+        raise Http404("Nothing here.")
     if not viewer_rights(community, request.user, own)["can_manage"]:
         raise PermissionDenied
-    return membership
 
 
 def _error_messages(request, error: ValidationError):
@@ -333,16 +343,10 @@ def membership_remove(request, pk):
 @login_required
 @require_POST
 def invitation_withdraw(request, pk):
-    invitation = get_object_or_404(Invitation.objects.select_related("community"), pk=pk)
-    community = invitation.community
-    own = services.membership_of(community, request.user)
-    if not may_see(community, request.user, own):
-        raise Http404("No such invitation.")
-    if not viewer_rights(community, request.user, own)["can_manage"]:
-        raise PermissionDenied
+    invitation = managed_invitation(request, pk)
     services.invitation_withdraw(invitation=invitation, actor=request.user)
     messages.success(request, _("The invitation of %(name)s was withdrawn.") % {"name": invitation.email})
-    return redirect("communities:members", slug=community.slug)
+    return redirect("communities:members", slug=invitation.community.slug)
 
 
 # --- The viewer's own membership ---------------------------------------------------

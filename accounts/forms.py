@@ -293,7 +293,9 @@ class InviteForm(forms.Form):
     invitees = forms.CharField(
         label=_("Usernames or email addresses"),
         max_length=INVITEES_AT_ONCE * 260,
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "placeholder": _("ada, grace@example.org")}),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "autocomplete": "off", "placeholder": _("ada, grace@example.org")}
+        ),
         help_text=_(
             "One or many, separated by commas or new lines. A member is invited by username or email; "
             "an unknown email address is invited to sign up."

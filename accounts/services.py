@@ -274,12 +274,14 @@ def invite_many(*, community: Community, inviter, targets) -> list[InviteOutcome
             outcomes.append(InviteOutcome(target, error=limit_reached))
             continue
         try:
-            outcomes.append(InviteOutcome(target, invite(community=community, inviter=inviter, username_or_email=target)))
+            invited = invite(community=community, inviter=inviter, username_or_email=target)
         except ValidationError as error:
             message = " ".join(error.messages)
             if getattr(error, "code", None) == "rate_limited":
                 limit_reached = message
             outcomes.append(InviteOutcome(target, error=message))
+        else:
+            outcomes.append(InviteOutcome(target, invited))
     return outcomes
 
 
