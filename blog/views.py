@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Func, IntegerField, Q, Subquery
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,7 @@ from portal.markup import render_markdown
 from portal.page_cache import content_version
 
 from .forms import PostForm
-from .models import Category, Post, reading_scope
+from .models import Category, LearningPathStep, Post, reading_scope
 
 NEIGHBOURS_CACHE_SECONDS = 600
 
@@ -234,6 +234,12 @@ class PostDetailView(DetailView):
             Post.objects.visible_to(self.request.user)
             .select_related("author", "community")
             .prefetch_related("categories", "tags")
+            # Most posts are in no learning path: {% path_navigation %} then skips its query.
+            .annotate(
+                in_published_path=Exists(
+                    LearningPathStep.objects.filter(post=OuterRef("pk"), path__published=True)
+                )
+            )
         )
 
     def get_object(self, queryset=None):

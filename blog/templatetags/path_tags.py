@@ -32,6 +32,9 @@ def _readable(user):
 def path_navigation(context, post):
     request = context.get("request")
     user = getattr(request, "user", None)
+    signed_in = bool(user and user.is_authenticated)
+    if getattr(post, "in_published_path", True) is False:  # annotated by the post page's view
+        return {"entries": [], "signed_in": signed_in, "next_url": ""}
     steps = (
         LearningPathStep.objects.filter(
             path__published=True,
@@ -46,7 +49,6 @@ def path_navigation(context, post):
         )
         .order_by("path__title", "path_id", "order", "id")
     )
-    signed_in = bool(user and user.is_authenticated)
     if signed_in:
         # The member's check marks come in the same query.
         steps = steps.annotate(

@@ -135,8 +135,7 @@ NAVIGATION = Template("{% load path_tags %}{% path_navigation post %}")
 
 
 def post_page(post, user=None):
-    """What ``{% path_navigation post %}`` adds to the post page (the tag is rendered on its own, as
-    templates/blog/post_detail.html does not call it yet: see the module docstring of path_tags)."""
+    """What ``{% path_navigation post %}`` adds to the post page, the tag rendered on its own."""
     request = RequestFactory().get(post.get_absolute_url())
     request.user = user or AnonymousUser()
     return NAVIGATION.render(Context({"request": request, "post": post, "csrf_token": "x"}))
@@ -178,6 +177,24 @@ def test_post_in_two_paths_shows_both_and_unpublished_paths_none():
     html = post_page(post)
     assert "Step 2 of 2 in" in html and "Step 1 of 1 in" in html
     assert "Alpha" in html and "Beta" in html and "Gamma" not in html
+
+
+def test_the_real_post_page_skips_the_paths_query_for_a_post_in_no_published_path():
+    in_path, unpublished, alone = PostFactory(title="In a path"), PostFactory(), PostFactory()
+    make_path([PostFactory(), in_path], title="Alpha", slug="alpha")
+    LearningPath.objects.filter(pk=make_path([unpublished], title="Beta", slug="beta").pk).update(published=False)
+
+    def page(post):
+        with CaptureQueriesContext(connection) as queries:
+            html = Client().get(post.get_absolute_url()).content.decode()
+        return html, [q["sql"] for q in queries if "blog_learningpathstep" in q["sql"]]
+
+    html, path_queries = page(in_path)
+    assert "Step 2 of 2 in" in html and len(path_queries) == 2  # the flag on the post, then the steps
+    for post in (unpublished, alone):
+        html, path_queries = page(post)
+        assert "Step " not in html and "Beta" not in html
+        assert len(path_queries) == 1  # the flag only
 
 
 # --- marking steps done -------------------------------------------------------------------------
