@@ -55,12 +55,12 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "allauth",
     "allauth.account",
-    "taggit",
+    "portal.app_configs.TagsConfig",  # taggit, named "Tags"
     "simple_history",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
-    "portal.tasks_app.TasksDatabaseConfig",  # django_tasks_db, with a translated name
+    "portal.app_configs.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "portal",
     "accounts",
     "blog",

@@ -416,8 +416,8 @@ def test_the_default_topics_are_translated_in_form_choices_too():
 
 
 @pytest.mark.django_db
-def test_the_task_queue_in_the_admin_is_in_spanish(client, settings):
-    """django-tasks-db names its app and three columns in English only: the portal's admin translates them."""
+def test_the_task_queue_and_tag_apps_in_the_admin_are_in_spanish(client, settings):
+    """django-tasks-db names its app and three columns in English only, taggit its app "Taggit"."""
     from blog.tasks import send_digest
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -432,6 +432,7 @@ def test_the_task_queue_in_the_admin_is_in_spanish(client, settings):
     ).content.decode()
 
     assert "Tareas en segundo plano" in index and "Tasks Database Backend" not in index
+    assert 'href="/admin/taggit/"' in index and "Taggit" not in index  # taggit's app is "Etiquetas"
     assert "<span>Tarea</span>" in changelist and "Task name" not in changelist
     assert "Traza:" in change and "Ejecutar después de:" in change
     assert "Run after" not in change and "Traceback:" not in change
