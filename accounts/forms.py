@@ -278,11 +278,15 @@ def split_invitees(text: str) -> list[str]:
     """The usernames and email addresses in ``text``, once each, in order.
 
     They may be separated by commas, semicolons, spaces or new lines, as pasted
-    from a spreadsheet column or an email's recipients.
+    from a spreadsheet column or an email's recipients. Where an entry holds an
+    address, the other words are its owner's name ("Ada Lovelace ada@example.org"),
+    not usernames.
     """
     invitees, seen = [], set()
     for chunk in re.split(r"[,;\r\n]+", text):
-        for target in _ADDRESS_IN_BRACKETS.findall(chunk) or chunk.split():
+        words = chunk.split()
+        addresses = _ADDRESS_IN_BRACKETS.findall(chunk) or [word for word in words if "@" in word]
+        for target in addresses or words:
             if target.casefold() not in seen:
                 seen.add(target.casefold())
                 invitees.append(target)

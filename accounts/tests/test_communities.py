@@ -468,6 +468,7 @@ def test_more_than_a_hundred_at_once_is_refused_whole_and_kept(circle):
         ("  ada  ,, bob ;\r\n\n carol  ", ["ada", "bob", "carol"]),
         ("ada bob\tcarol", ["ada", "bob", "carol"]),
         ('"Ada L." <ada@example.org>; Bob <bob@example.org>', ["ada@example.org", "bob@example.org"]),
+        ("Ada Lovelace ada@example.org, bob\ncarol carol@example.org", ["ada@example.org", "bob", "carol@example.org"]),
         ("ada, ADA, Ada@Example.org, ada@example.org", ["ada", "Ada@Example.org"]),
         (" ,;\n ", []),
     ],
