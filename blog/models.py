@@ -517,9 +517,9 @@ class Post(models.Model):
 
     def refresh_search_tags(self):
         """Fold the post's current tag names into ``search_tags``, in memory and in the database."""
-        from .search import index_text, post_tag_names
+        from .search import post_tag_names, tags_index_text
 
-        self.search_tags = index_text(*sorted(post_tag_names(self.pk), key=str.casefold))
+        self.search_tags = tags_index_text(post_tag_names(self.pk))
         Post.objects.filter(pk=self.pk).update(search_tags=self.search_tags)
 
 

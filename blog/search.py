@@ -142,11 +142,16 @@ def plain_text(fragment: str) -> str:
     return html.unescape(strip_tags(fragment or ""))
 
 
+def tags_index_text(tag_names) -> str:
+    """A post's tag names as ``search_tags`` stores them: folded, in alphabetical order."""
+    return index_text(*sorted(tag_names, key=str.casefold))
+
+
 def post_search_fields(*, title: str, excerpt_html: str, body_html: str, tag_names=()) -> dict[str, str]:
     """The folded copies ``Post.save()`` stores; bulk inserts set them from this too."""
     return {
         "search_title": index_text(title),
-        "search_tags": index_text(*sorted(tag_names, key=str.casefold)),
+        "search_tags": tags_index_text(tag_names),
         "search_excerpt": index_text(plain_text(excerpt_html)),
         "search_body": index_text(plain_text(body_html)),
     }

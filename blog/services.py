@@ -31,7 +31,7 @@ from accounts.models import Community
 from portal.page_cache import bump_content_version
 
 from .models import Category, Follow, Post, TaggedPost
-from .search import index_text
+from .search import tags_index_text
 
 DIGEST_UNSUBSCRIBE_SALT = "blog.digest.unsubscribe"
 
@@ -157,7 +157,7 @@ def merge_tags(*, into: Tag, tags) -> set[int]:
         names[post_id].append(name)
     Post.objects.bulk_update(
         [
-            Post(pk=post_id, search_tags=index_text(*sorted(post_names, key=str.casefold)))
+            Post(pk=post_id, search_tags=tags_index_text(post_names))
             for post_id, post_names in names.items()
         ],
         ["search_tags"],
