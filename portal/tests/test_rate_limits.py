@@ -9,6 +9,8 @@ comments/tests/test_spam_defenses.py (per minute and per day, text kept).
 """
 
 import re
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -22,6 +24,7 @@ from accounts.tests.factories import CommunityFactory, UserFactory
 from blog.tests.factories import PostFactory
 from comments.models import CommentFlag
 from comments.tests.factories import CommentFactory
+from portal import ratelimit
 from portal import settings as production
 
 pytestmark = pytest.mark.django_db
@@ -37,9 +40,15 @@ def rate_limits(settings):
 
 
 @pytest.fixture(autouse=True)
-def portal_limits(settings):
-    """The portal's own limits as in production (the suite's settings turn them off)."""
+def portal_limits(settings, monkeypatch):
+    """The portal's own limits as in production (the suite's settings turn them off).
+
+    Their counters' clock stands still during a test: the windows are fixed, and
+    a test that crossed a window's end would start counting again from zero.
+    """
     settings.PORTAL_RATE_LIMITS = production.PORTAL_RATE_LIMITS
+    now = time.time()
+    monkeypatch.setattr(ratelimit, "time", SimpleNamespace(time=lambda: now))
     return production.PORTAL_RATE_LIMITS
 
 
