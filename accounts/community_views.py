@@ -264,14 +264,14 @@ def _invited_message(invited):
     members = len(invited) - by_email - joined
     parts = [
         ngettext("%(count)d member invited.", "%(count)d members invited.", members) % {"count": members},
-        ngettext(
-            "%(count)d invitation to sign up sent.", "%(count)d invitations to sign up sent.", by_email
-        ) % {"count": by_email},
+        ngettext("%(count)d invitation to sign up sent.", "%(count)d invitations to sign up sent.", by_email)
+        % {"count": by_email},
         ngettext(
             "%(count)d who had asked to join is now a member.",
             "%(count)d who had asked to join are now members.",
             joined,
-        ) % {"count": joined},
+        )
+        % {"count": joined},
     ]
     return " ".join(part for part, count in zip(parts, (members, by_email, joined), strict=True) if count)
 

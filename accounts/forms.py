@@ -367,5 +367,7 @@ class AccountDeleteForm(forms.Form):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise ValidationError(_("That is not your password. Your account has not been deleted."), code="wrong")
+            raise ValidationError(
+                _("That is not your password. Your account has not been deleted."), code="wrong"
+            )
         return password

@@ -90,7 +90,9 @@ def member_email_addresses(user: User) -> set[str]:
 
 @exporter
 def export_account(user: User) -> dict:
-    memberships = Membership.objects.filter(member=user).select_related("community").order_by("community__name")
+    memberships = (
+        Membership.objects.filter(member=user).select_related("community").order_by("community__name")
+    )
     return {
         "profile": {
             "username": user.username,

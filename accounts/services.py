@@ -194,7 +194,11 @@ def membership_decline(*, membership: Membership, actor) -> None:
         before = _state(membership)
         membership.delete()
         _record(
-            Event.DECLINED, community=membership.community, actor=actor, member=membership.member, before=before
+            Event.DECLINED,
+            community=membership.community,
+            actor=actor,
+            member=membership.member,
+            before=before,
         )
 
 
@@ -232,7 +236,9 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
         if existing is not None:
             if existing.status == Status.REQUESTED:
                 return membership_approve(membership=existing, actor=inviter)
-            raise ValidationError(_("%(name)s is already in this community or invited.") % {"name": user.public_name})
+            raise ValidationError(
+                _("%(name)s is already in this community or invited.") % {"name": user.public_name}
+            )
         membership = Membership.objects.create(
             community=community, member=user, role=Role.MEMBER, status=Status.INVITED, invited_by=inviter
         )
@@ -240,7 +246,9 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
         transaction.on_commit(lambda: _send_invitation(membership_id=membership.pk))
         return membership
     email = User.objects.normalize_email(target)
-    invitation = Invitation.objects.filter(community=community, email__iexact=email, accepted_at__isnull=True).first()
+    invitation = Invitation.objects.filter(
+        community=community, email__iexact=email, accepted_at__isnull=True
+    ).first()
     if invitation is None:
         invitation = Invitation.objects.create(
             community=community, email=email, invited_by=inviter, token=secrets.token_urlsafe(32)
@@ -331,7 +339,9 @@ def invitation_decline(*, membership: Membership, member) -> None:
 def invitations_claim(*, user, email: str) -> list[Membership]:
     """A new member confirmed ``email``: the open invitations to it make them a member."""
     joined = []
-    for invitation in Invitation.objects.select_for_update().filter(email__iexact=email, accepted_at__isnull=True):
+    for invitation in Invitation.objects.select_for_update().filter(
+        email__iexact=email, accepted_at__isnull=True
+    ):
         membership, created = Membership.objects.get_or_create(
             community=invitation.community,
             member=user,
@@ -407,7 +417,9 @@ def membership_remove(*, membership: Membership, actor) -> None:
         raise ValidationError(_("A community needs at least one owner: make someone else an owner first."))
     before = _state(membership)
     membership.delete()
-    _record(Event.REMOVED, community=membership.community, actor=actor, member=membership.member, before=before)
+    _record(
+        Event.REMOVED, community=membership.community, actor=actor, member=membership.member, before=before
+    )
 
 
 @transaction.atomic

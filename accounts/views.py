@@ -74,7 +74,7 @@ def edit_profile(request):
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_data(request):
-    """"Your data": GET shows what the download holds; POST (CSRF) downloads it as a JSON file.
+    """ "Your data": GET shows what the download holds; POST (CSRF) downloads it as a JSON file.
 
     Only ever the signed-in member's own data: there is no parameter to name anyone else.
     """

@@ -282,11 +282,17 @@ class PostAdmin(SimpleHistoryAdmin):
         bump_content_version()
         posts = list(Post.objects.filter(pk__in=ids))
         log_bulk_change(
-            request, posts, action=action.short_description, fields=[name for name in values if name != "updated"]
+            request,
+            posts,
+            action=action.short_description,
+            fields=[name for name in values if name != "updated"],
         )
         if posts:
             Post.history.bulk_history_create(
-                posts, update=True, default_user=request.user, default_change_reason=str(action.short_description)
+                posts,
+                update=True,
+                default_user=request.user,
+                default_change_reason=str(action.short_description),
             )
         return changed
 
@@ -296,7 +302,9 @@ class PostAdmin(SimpleHistoryAdmin):
         now = timezone.now()
         drafts = queryset.filter(status__in=[Post.Status.DRAFT, Post.Status.REVIEW])
         scheduled = drafts.filter(publish_at__gt=now).count()
-        changed = self._update_and_log(request, drafts, self.publish, status=Post.Status.PUBLISHED, updated=now)
+        changed = self._update_and_log(
+            request, drafts, self.publish, status=Post.Status.PUBLISHED, updated=now
+        )
         message = ngettext("%(count)d post was published.", "%(count)d posts were published.", changed)
         message %= {"count": changed}
         if scheduled:

@@ -106,7 +106,9 @@ class PageAdmin(admin.ModelAdmin):
         if not page.pk:
             return "—"
         label = _("View") if page.status == Page.Status.PUBLISHED else _("Preview draft")
-        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', page.get_absolute_url(), label)
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>', page.get_absolute_url(), label
+        )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)

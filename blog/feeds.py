@@ -279,6 +279,10 @@ def feed_paths(route, name, feed_class):
     Named ``<name>``, ``<name>_full``, ``<name>_atom`` and ``<name>_atom_full``.
     """
     return [
-        path(route + suffix, require_safe(feed_variant(feed_class, atom=atom, full=full)()), name=name + name_suffix)
+        path(
+            route + suffix,
+            require_safe(feed_variant(feed_class, atom=atom, full=full)()),
+            name=name + name_suffix,
+        )
         for suffix, name_suffix, atom, full in VARIANTS
     ]

@@ -20,7 +20,9 @@ COVERS = "covers/"
 @require_safe
 def serve_media(request, path):
     if path.startswith(COVERS):
-        cover_of = list(Post.objects.filter(Q(cover=path) | Q(cover_thumbnail=path)).values_list("pk", flat=True)[:1])
+        cover_of = list(
+            Post.objects.filter(Q(cover=path) | Q(cover_thumbnail=path)).values_list("pk", flat=True)[:1]
+        )
         if cover_of:
             if not Post.objects.visible_to(request.user).filter(pk__in=cover_of).exists():
                 raise Http404("No such file.")

@@ -462,7 +462,12 @@ class Post(models.Model):
         if update_fields is not None and {"title", "excerpt", "body"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, *SEARCH_FIELDS}
         reencode_with_thumbnail(
-            self, "cover", "cover_thumbnail", size=1600, thumbnail_size=480, max_pixels=settings.COVER_MAX_PIXELS
+            self,
+            "cover",
+            "cover_thumbnail",
+            size=1600,
+            thumbnail_size=480,
+            max_pixels=settings.COVER_MAX_PIXELS,
         )
         super().save(*args, **kwargs)
 
@@ -561,7 +566,12 @@ class Follow(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("follower"), on_delete=models.CASCADE, related_name="follows"
     )
     category = models.ForeignKey(
-        Category, verbose_name=_("category"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Category,
+        verbose_name=_("category"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     tag = models.ForeignKey(
         "taggit.Tag", verbose_name=_("tag"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
@@ -575,7 +585,12 @@ class Follow(models.Model):
         related_name="followers",
     )
     community = models.ForeignKey(
-        Community, verbose_name=_("community"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Community,
+        verbose_name=_("community"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -625,7 +640,12 @@ class Page(models.Model):
     title = models.CharField(_("title"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=200, allow_unicode=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent page"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+        "self",
+        verbose_name=_("parent page"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
     )
     path = models.CharField(_("path"), max_length=500, unique=True, editable=False)
     body = models.TextField(_("body"), blank=True, help_text=_("In Markdown (HTML is kept, sanitized)."))
@@ -641,7 +661,9 @@ class Page(models.Model):
         verbose_name_plural = _("pages")
         ordering = ["path"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="blog_page_status_valid")
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="blog_page_status_valid"
+            )
         ]
 
     def __str__(self):
@@ -690,11 +712,17 @@ class LearningPathStep(models.Model):
         INDEPENDENCE = "independence", _("Independence")
         INTERDEPENDENCE = "interdependence", _("Interdependence")
 
-    path = models.ForeignKey(LearningPath, verbose_name=_("learning path"), on_delete=models.CASCADE, related_name="steps")
-    post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="path_steps")
+    path = models.ForeignKey(
+        LearningPath, verbose_name=_("learning path"), on_delete=models.CASCADE, related_name="steps"
+    )
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="path_steps"
+    )
     order = models.PositiveIntegerField(_("order"), default=0, db_index=True)
     stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices, blank=True)
-    note = models.CharField(_("note"), max_length=300, blank=True, help_text=_("Why this step, in a sentence."))
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("Why this step, in a sentence.")
+    )
 
     class Meta:
         verbose_name = _("step")
@@ -710,7 +738,9 @@ class StepCompletion(models.Model):
     """A member marked a step of a learning path as done."""
 
     step = models.ForeignKey(LearningPathStep, on_delete=models.CASCADE, related_name="completions")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_completions")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_completions"
+    )
     done_at = models.DateTimeField(_("done at"), auto_now_add=True)
 
     class Meta:

@@ -53,7 +53,9 @@ def path_detail(request, slug):
     done_ids = set()
     if user.is_authenticated:
         done_ids = set(
-            StepCompletion.objects.filter(member=user, step__path=learning_path).values_list("step_id", flat=True)
+            StepCompletion.objects.filter(member=user, step__path=learning_path).values_list(
+                "step_id", flat=True
+            )
         )
     for number, step in enumerate(steps, 1):
         step.number = number
@@ -83,7 +85,9 @@ def _step_or_404(request, slug, step_id):
 def _back(request, step):
     next_url = request.POST.get("next", "")
     # A local path only: redirect() would try to reverse any other text as a view name (a 500).
-    if next_url.startswith("/") and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(next_url)
     return redirect(step.path.get_absolute_url())
 

@@ -156,10 +156,7 @@ def merge_tags(*, into: Tag, tags) -> set[int]:
     ):
         names[post_id].append(name)
     Post.objects.bulk_update(
-        [
-            Post(pk=post_id, search_tags=tags_index_text(post_names))
-            for post_id, post_names in names.items()
-        ],
+        [Post(pk=post_id, search_tags=tags_index_text(post_names)) for post_id, post_names in names.items()],
         ["search_tags"],
         batch_size=500,
     )

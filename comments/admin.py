@@ -252,9 +252,9 @@ class CommentAdmin(admin.ModelAdmin):
             # The service records a ModerationEvent per comment; the admin's own history gets a LogEntry.
             log_bulk_change(
                 request,
-                Comment.objects.filter(pk__in=candidates, status=status, moderated_by=request.user).select_related(
-                    "post"
-                ),
+                Comment.objects.filter(
+                    pk__in=candidates, status=status, moderated_by=request.user
+                ).select_related("post"),
                 action=action.short_description,
                 fields=["status"],
             )
@@ -393,7 +393,9 @@ class CommentFlagAdmin(admin.ModelAdmin):
         if changed:
             log_bulk_change(
                 request,
-                CommentFlag.objects.filter(pk__in=open_flags, dismissed_by=request.user, dismissed_at__isnull=False),
+                CommentFlag.objects.filter(
+                    pk__in=open_flags, dismissed_by=request.user, dismissed_at__isnull=False
+                ),
                 action=self.dismiss.short_description,
                 fields=["dismissed_at"],
             )

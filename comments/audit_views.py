@@ -38,7 +38,11 @@ PER_PAGE = 50
 AUDIT_PERMISSION = "comments.view_moderationevent"
 
 MODERATION, MEMBERSHIP, ADMIN = "moderation", "membership", "admin"
-KINDS = [(MODERATION, _("Comment moderation")), (MEMBERSHIP, _("Memberships and roles")), (ADMIN, _("Admin actions"))]
+KINDS = [
+    (MODERATION, _("Comment moderation")),
+    (MEMBERSHIP, _("Memberships and roles")),
+    (ADMIN, _("Admin actions")),
+]
 
 
 def may_view_audit_log(user) -> bool:
@@ -152,7 +156,11 @@ def _entries(keys):
                 "url": "" if entry.action_flag == DELETION else (entry.get_admin_url() or ""),
                 "detail": entry.get_change_message(),
             }
-    return [{"kind": kind, "kind_label": dict(KINDS)[kind], **found[kind, pk]} for kind, pk, _at in keys if (kind, pk) in found]
+    return [
+        {"kind": kind, "kind_label": dict(KINDS)[kind], **found[kind, pk]}
+        for kind, pk, _at in keys
+        if (kind, pk) in found
+    ]
 
 
 @login_required

@@ -91,7 +91,8 @@ class CommentForm(CommentTextMixin, forms.Form):
     def clean_website(self):
         if self.cleaned_data["website"]:
             raise forms.ValidationError(
-                _("This form looked automated. Leave the last field empty and send it again."), code="honeypot"
+                _("This form looked automated. Leave the last field empty and send it again."),
+                code="honeypot",
             )
         return ""
 
@@ -132,7 +133,9 @@ class CommentForm(CommentTextMixin, forms.Form):
             )
         if today >= self.discussion.rate_per_day:
             raise forms.ValidationError(
-                _("You have reached today's limit of %(count)d comments. Your text is kept: send it tomorrow."),
+                _(
+                    "You have reached today's limit of %(count)d comments. Your text is kept: send it tomorrow."
+                ),
                 code="rate_day",
                 params={"count": self.discussion.rate_per_day},
             )
@@ -147,8 +150,12 @@ class CommentEditForm(CommentTextMixin, forms.Form):
 
 
 class FlagForm(forms.Form):
-    reason = forms.ChoiceField(label=_("What is wrong with this comment?"), choices=CommentFlag.Reason.choices)
-    note = forms.CharField(label=_("Anything an editor should know? (optional)"), required=False, max_length=500)
+    reason = forms.ChoiceField(
+        label=_("What is wrong with this comment?"), choices=CommentFlag.Reason.choices
+    )
+    note = forms.CharField(
+        label=_("Anything an editor should know? (optional)"), required=False, max_length=500
+    )
 
 
 class RemoveForm(forms.Form):

@@ -168,7 +168,10 @@ class Comment(models.Model):
     # The comment's words folded for the search index (see comments/search.py), filled by save().
     search_body = models.TextField(editable=False, blank=True, default="")
     wp_id = models.PositiveBigIntegerField(
-        null=True, blank=True, editable=False, help_text=_("The comment's ID in the WordPress export it came from.")
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The comment's ID in the WordPress export it came from."),
     )
 
     objects = CommentQuerySet.as_manager()
@@ -187,7 +190,9 @@ class Comment(models.Model):
                 name="comments_comment_status_valid",
             ),
             models.UniqueConstraint(
-                fields=["post", "wp_id"], condition=Q(wp_id__isnull=False), name="comments_one_import_per_wp_comment"
+                fields=["post", "wp_id"],
+                condition=Q(wp_id__isnull=False),
+                name="comments_one_import_per_wp_comment",
             ),
         ]
 
@@ -242,7 +247,9 @@ class CommentFlag(models.Model):
         OFF_TOPIC = "off_topic", _("Off-topic")
         OTHER = "other", _("Something else")
 
-    comment = models.ForeignKey(Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="flags")
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="flags"
+    )
     flagged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("flagged by"), on_delete=models.CASCADE, related_name="+"
     )
@@ -267,12 +274,16 @@ class CommentFlag(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["comment", "flagged_by"], name="comments_flag_once_per_member"),
             models.CheckConstraint(
-                condition=Q(reason__in=["spam", "abuse", "off_topic", "other"]), name="comments_flag_reason_valid"
+                condition=Q(reason__in=["spam", "abuse", "off_topic", "other"]),
+                name="comments_flag_reason_valid",
             ),
         ]
 
     def __str__(self):
-        return _("%(reason)s flag on comment %(id)s") % {"reason": self.get_reason_display(), "id": self.comment_id}
+        return _("%(reason)s flag on comment %(id)s") % {
+            "reason": self.get_reason_display(),
+            "id": self.comment_id,
+        }
 
 
 class ModerationEvent(models.Model):
@@ -293,7 +304,9 @@ class ModerationEvent(models.Model):
         EDITED = "edited", _("edited")
         REMOVED = "removed", _("removed")
 
-    comment = models.ForeignKey(Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="events")
+    comment = models.ForeignKey(
+        Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -320,7 +333,9 @@ class ModerationEvent(models.Model):
 class ThreadSubscription(models.Model):
     """A member following the discussion of a post: they hear of each new approved comment."""
 
-    post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="subscriptions")
+    post = models.ForeignKey(
+        Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="subscriptions"
+    )
     member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("member"),
@@ -367,12 +382,16 @@ class DiscussionSettings(models.Model):
         help_text=_("Until a member has an approved comment, their comments wait for moderation."),
     )
     max_links = models.PositiveSmallIntegerField(
-        _("links before a comment is held"), default=2, help_text=_("A comment with more links than this is held.")
+        _("links before a comment is held"),
+        default=2,
+        help_text=_("A comment with more links than this is held."),
     )
     moderation_words = models.TextField(
         _("moderation list"),
         blank=True,
-        help_text=_("One word, phrase, address or URL per line. A comment containing one is held for moderation."),
+        help_text=_(
+            "One word, phrase, address or URL per line. A comment containing one is held for moderation."
+        ),
     )
     disallowed_words = models.TextField(
         _("disallowed list"),
@@ -380,22 +399,30 @@ class DiscussionSettings(models.Model):
         help_text=_("One word, phrase, address or URL per line. A comment containing one goes to spam."),
     )
     close_after_days = models.PositiveIntegerField(
-        _("close comments after (days)"), default=0, help_text=_("Posts older than this take no new comments. 0: never.")
+        _("close comments after (days)"),
+        default=0,
+        help_text=_("Posts older than this take no new comments. 0: never."),
     )
     flags_to_hide = models.PositiveSmallIntegerField(
-        _("flags that hide a comment"), default=3, help_text=_("Distinct members' flags that hide a comment for review.")
+        _("flags that hide a comment"),
+        default=3,
+        help_text=_("Distinct members' flags that hide a comment for review."),
     )
     edit_window_minutes = models.PositiveIntegerField(
         _("edit window (minutes)"), default=15, help_text=_("How long members may edit their comment.")
     )
     thread_depth = models.PositiveSmallIntegerField(
-        _("thread depth"), default=5, help_text=_("Replies nest this many levels deep; deeper replies stay at the last level.")
+        _("thread depth"),
+        default=5,
+        help_text=_("Replies nest this many levels deep; deeper replies stay at the last level."),
     )
     comments_per_page = models.PositiveIntegerField(
         _("threads per page"), default=50, help_text=_("Top-level comments per page of a discussion.")
     )
     newest_first = models.BooleanField(
-        _("show the newest page first"), default=False, help_text=_("Otherwise the oldest comments come first.")
+        _("show the newest page first"),
+        default=False,
+        help_text=_("Otherwise the oldest comments come first."),
     )
     rate_per_minute = models.PositiveSmallIntegerField(_("comments per minute per member"), default=5)
     rate_per_day = models.PositiveIntegerField(_("comments per day per member"), default=50)
@@ -413,7 +440,9 @@ class DiscussionSettings(models.Model):
     class Meta:
         verbose_name = _("discussion settings")
         verbose_name_plural = _("discussion settings")
-        constraints = [models.CheckConstraint(condition=Q(pk=1), name="comments_discussionsettings_singleton")]
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="comments_discussionsettings_singleton")
+        ]
 
     def __str__(self):
         return str(_("Discussion settings"))

@@ -132,8 +132,12 @@ def safe_next(request, default=None) -> str:
     """The page to go back to: ``next`` if it is on this site, else the queue."""
     target = request.POST.get("next") or request.GET.get("next")
     # A local path only: redirect() would try to reverse any other text as a view name (a 500).
-    if target and target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target
+        and target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default or reverse("comments:queue")

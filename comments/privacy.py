@@ -21,19 +21,25 @@ def export_comments(user) -> dict:
     comments = list(Comment.objects.filter(author=user).select_related("post").order_by("created", "pk"))
     # The title of a post the member may no longer read (they left its community) is not theirs to take.
     readable = set(
-        Post.objects.visible_to(user).filter(pk__in={c.post_id for c in comments}).values_list("pk", flat=True)
+        Post.objects.visible_to(user)
+        .filter(pk__in={c.post_id for c in comments})
+        .values_list("pk", flat=True)
     )
     subscriptions = ThreadSubscription.objects.filter(
         member=user, post__in=Post.objects.visible_to(user)
     ).select_related("post")
-    preferences = NotificationPreference.objects.filter(member=user).first() or NotificationPreference(member=user)
+    preferences = NotificationPreference.objects.filter(member=user).first() or NotificationPreference(
+        member=user
+    )
     flags = CommentFlag.objects.filter(flagged_by=user).order_by("created")
     return {
         "comments": [
             {
                 "id": comment.pk,
                 "post_title": comment.post.title if comment.post_id in readable else None,
-                "post_url": absolute_url(comment.post.get_absolute_url()) if comment.post_id in readable else "",
+                "post_url": absolute_url(comment.post.get_absolute_url())
+                if comment.post_id in readable
+                else "",
                 "url": absolute_url(comment.get_absolute_url())
                 if comment.post_id in readable and comment.is_approved and not comment.is_removed
                 else "",
@@ -49,12 +55,21 @@ def export_comments(user) -> dict:
             for comment in comments
         ],
         "thread_subscriptions": [
-            {"post_title": s.post.title, "post_url": absolute_url(s.post.get_absolute_url()), "since": s.created}
+            {
+                "post_title": s.post.title,
+                "post_url": absolute_url(s.post.get_absolute_url()),
+                "since": s.created,
+            }
             for s in subscriptions
         ],
         "comment_notifications": {
             field: getattr(preferences, field)
-            for field in ("comments_on_my_posts", "replies_to_me", "my_comment_moderated", "moderation_digest")
+            for field in (
+                "comments_on_my_posts",
+                "replies_to_me",
+                "my_comment_moderated",
+                "moderation_digest",
+            )
         },
         "flags_raised": [
             {"comment_id": flag.comment_id, "reason": flag.reason, "note": flag.note, "created": flag.created}

@@ -219,7 +219,9 @@ def comment_flag(*, comment: Comment, member, reason: str, note: str = "") -> Co
         raise ValidationError(refusal, code="rate_limited")
     try:
         with transaction.atomic():
-            flag = CommentFlag.objects.create(comment=comment, flagged_by=member, reason=reason, note=note[:500])
+            flag = CommentFlag.objects.create(
+                comment=comment, flagged_by=member, reason=reason, note=note[:500]
+            )
     except IntegrityError:
         raise ValidationError(_("You have already flagged this comment."), code="twice") from None
     record(comment, Action.FLAGGED, actor=member, note=f"{flag.get_reason_display()}: {note}".strip(": "))
@@ -284,7 +286,9 @@ def comments_moderate(*, comments, status: str, moderator, note: str = "") -> in
 def comment_moderate(*, comment: Comment, status: str, moderator, note: str = "") -> Comment:
     if not may_moderate_comment(comment, moderator):
         raise PermissionDenied(_("You cannot moderate this comment."))
-    comments_moderate(comments=Comment.objects.filter(pk=comment.pk), status=status, moderator=moderator, note=note)
+    comments_moderate(
+        comments=Comment.objects.filter(pk=comment.pk), status=status, moderator=moderator, note=note
+    )
     comment.refresh_from_db()
     return comment
 
@@ -312,7 +316,9 @@ def flags_dismiss(*, comments, moderator) -> int:
         record(comment, Action.FLAGS_DISMISSED, actor=moderator)
     hidden = [c.pk for c in flagged if c.is_pending and c.hold_reason == HoldReason.FLAGGED]
     if hidden:
-        comments_moderate(comments=Comment.objects.filter(pk__in=hidden), status=Status.APPROVED, moderator=moderator)
+        comments_moderate(
+            comments=Comment.objects.filter(pk__in=hidden), status=Status.APPROVED, moderator=moderator
+        )
     return len(flagged)
 
 
@@ -353,7 +359,9 @@ def author_mark_spam(*, author, moderator, deactivate: bool = False) -> int:
     if author.pk == moderator.pk or author.is_superuser or (author.is_staff and not moderator.is_superuser):
         raise PermissionDenied(_("This account cannot be treated as a spammer."))
     changed = comments_moderate(
-        comments=Comment.objects.filter(author=author, status=Status.PENDING), status=Status.SPAM, moderator=moderator
+        comments=Comment.objects.filter(author=author, status=Status.PENDING),
+        status=Status.SPAM,
+        moderator=moderator,
     )
     if deactivate and author.is_active:
         get_user_model().objects.filter(pk=author.pk).update(is_active=False)

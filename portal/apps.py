@@ -55,9 +55,15 @@ class PortalConfig(AppConfig):
             for model in apps.get_app_config(label).get_models(include_auto_created=True):
                 if model._meta.label_lower in UNSHOWN_MODELS or model.__name__.startswith("Historical"):
                     continue
-                post_save.connect(_content_saved, sender=model, dispatch_uid=f"page-cache-save-{model._meta.label}")
-                post_delete.connect(_content_changed, sender=model, dispatch_uid=f"page-cache-del-{model._meta.label}")
-                m2m_changed.connect(_content_changed, sender=model, dispatch_uid=f"page-cache-m2m-{model._meta.label}")
+                post_save.connect(
+                    _content_saved, sender=model, dispatch_uid=f"page-cache-save-{model._meta.label}"
+                )
+                post_delete.connect(
+                    _content_changed, sender=model, dispatch_uid=f"page-cache-del-{model._meta.label}"
+                )
+                m2m_changed.connect(
+                    _content_changed, sender=model, dispatch_uid=f"page-cache-m2m-{model._meta.label}"
+                )
         for label in MEMBER_OWN_MODELS:
             model = apps.get_model(label)
             post_save.connect(_member_row_changed, sender=model, dispatch_uid=f"member-pages-save-{label}")

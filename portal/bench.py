@@ -839,9 +839,19 @@ def main():
             # Steady state is what is measured: each worker fills its own cache (with no
             # Redis) on its first requests, which the warm-up run absorbs.
             first_view = name in FIRST_VIEW_PAGES
-            run_wrk(wrk, server.base_url + path, cookie if signed_in else None, duration=WARM_UP, first_view=first_view)
-            result = run_wrk(wrk, server.base_url + path, cookie if signed_in else None, first_view=first_view)
-            result["page_cache"] = page_cache_state(server.port, path, cookie if signed_in else None, first_view)
+            run_wrk(
+                wrk,
+                server.base_url + path,
+                cookie if signed_in else None,
+                duration=WARM_UP,
+                first_view=first_view,
+            )
+            result = run_wrk(
+                wrk, server.base_url + path, cookie if signed_in else None, first_view=first_view
+            )
+            result["page_cache"] = page_cache_state(
+                server.port, path, cookie if signed_in else None, first_view
+            )
             if result["requests_per_s"] is None:
                 say(result["raw"])
                 fail(f"could not read wrk's output for {path}.")

@@ -266,7 +266,9 @@ def with_placeholders(html: str) -> str:
     """``html`` with the values of its ``FRESH_INPUTS`` replaced by their placeholders, for a cache."""
     for name in FRESH_INPUTS:
         html = re.sub(
-            rf'(<input [^>]*name="{name}" value=")[^"]*(")', rf"\g<1>{fresh_value_placeholder(name)}\g<2>", html
+            rf'(<input [^>]*name="{name}" value=")[^"]*(")',
+            rf"\g<1>{fresh_value_placeholder(name)}\g<2>",
+            html,
         )
     return html
 
@@ -349,7 +351,10 @@ class MemberPageCacheMiddleware:
             return None
         user = request.user
         key = MEMBER_PAGE_KEY.format(
-            version=content_version(), member=user.pk, member_version=user.page_version, digest=_page_digest(request)
+            version=content_version(),
+            member=user.pk,
+            member_version=user.page_version,
+            digest=_page_digest(request),
         )
         entry = cache.get(key)
         if entry is None:

@@ -46,7 +46,12 @@ urlpatterns = [
         {"sitemaps": sitemaps, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
-    path("sitemap-<section>.xml", require_safe(sitemap_views.sitemap), {"sitemaps": sitemaps}, name="sitemap_section"),
+    path(
+        "sitemap-<section>.xml",
+        require_safe(sitemap_views.sitemap),
+        {"sitemaps": sitemaps},
+        name="sitemap_section",
+    ),
     # WordPress's ?p=<id> links to imported posts redirect (301) to the post.
     path("", with_legacy_redirect(blog_views.HomeView.as_view()), name="home_or_legacy"),
     path("", include("blog.urls")),

@@ -7,102 +7,287 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Community',
+            name="Community",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(max_length=120, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, help_text='In Markdown.', verbose_name='description')),
-                ('description_html', models.TextField(blank=True, editable=False)),
-                ('logo', models.ImageField(blank=True, upload_to=accounts.models.community_logo_upload_to, verbose_name='logo')),
-                ('logo_thumbnail', models.ImageField(blank=True, editable=False, upload_to='communities/thumbnails/')),
-                ('kind', models.CharField(choices=[('organization', 'Organization'), ('practice', 'Community of practice'), ('study_group', 'Study group')], default='practice', max_length=20, verbose_name='kind')),
-                ('visibility', models.CharField(choices=[('public', 'Public: anyone can see it'), ('private', 'Private: only members see it')], default='public', max_length=10, verbose_name='visibility')),
-                ('join_policy', models.CharField(choices=[('open', 'Open: anyone can join'), ('request', 'By request: owners approve'), ('invitation', 'By invitation only')], default='open', max_length=12, verbose_name='who can join')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='created by')),
-                ('parent', models.ForeignKey(blank=True, limit_choices_to={'kind': 'organization'}, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='accounts.community', verbose_name='part of organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("slug", models.SlugField(max_length=120, unique=True, verbose_name="slug")),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="In Markdown.", verbose_name="description"),
+                ),
+                ("description_html", models.TextField(blank=True, editable=False)),
+                (
+                    "logo",
+                    models.ImageField(
+                        blank=True, upload_to=accounts.models.community_logo_upload_to, verbose_name="logo"
+                    ),
+                ),
+                (
+                    "logo_thumbnail",
+                    models.ImageField(blank=True, editable=False, upload_to="communities/thumbnails/"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("organization", "Organization"),
+                            ("practice", "Community of practice"),
+                            ("study_group", "Study group"),
+                        ],
+                        default="practice",
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public: anyone can see it"),
+                            ("private", "Private: only members see it"),
+                        ],
+                        default="public",
+                        max_length=10,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "join_policy",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open: anyone can join"),
+                            ("request", "By request: owners approve"),
+                            ("invitation", "By invitation only"),
+                        ],
+                        default="open",
+                        max_length=12,
+                        verbose_name="who can join",
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="created by",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        limit_choices_to={"kind": "organization"},
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="accounts.community",
+                        verbose_name="part of organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'community',
-                'verbose_name_plural': 'communities',
-                'ordering': ['name'],
+                "verbose_name": "community",
+                "verbose_name_plural": "communities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('token', models.CharField(editable=False, max_length=64, unique=True)),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('accepted_at', models.DateTimeField(blank=True, null=True, verbose_name='accepted')),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='accepted by')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='accounts.community', verbose_name='community')),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invited by')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                ("token", models.CharField(editable=False, max_length=64, unique=True)),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("accepted_at", models.DateTimeField(blank=True, null=True, verbose_name="accepted")),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="accepted by",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="accounts.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="invited by",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'invitation',
-                'verbose_name_plural': 'invitations',
-                'ordering': ['-created'],
+                "verbose_name": "invitation",
+                "verbose_name_plural": "invitations",
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('moderator', 'Moderator'), ('member', 'Member')], default='member', max_length=10, verbose_name='role')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('requested', 'Requested to join'), ('invited', 'Invited')], default='active', max_length=10, verbose_name='status')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('joined', models.DateTimeField(blank=True, null=True, verbose_name='joined')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='accounts.community', verbose_name='community')),
-                ('invited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='invited by')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("moderator", "Moderator"), ("member", "Member")],
+                        default="member",
+                        max_length=10,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("requested", "Requested to join"),
+                            ("invited", "Invited"),
+                        ],
+                        default="active",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("joined", models.DateTimeField(blank=True, null=True, verbose_name="joined")),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="accounts.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="invited by",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership',
-                'verbose_name_plural': 'memberships',
-                'ordering': ['community', '-role', 'member'],
+                "verbose_name": "membership",
+                "verbose_name_plural": "memberships",
+                "ordering": ["community", "-role", "member"],
             },
         ),
         migrations.AddConstraint(
-            model_name='community',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['organization', 'practice', 'study_group'])), name='accounts_community_kind_valid'),
+            model_name="community",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["organization", "practice", "study_group"])),
+                name="accounts_community_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='community',
-            constraint=models.CheckConstraint(condition=models.Q(('visibility__in', ['public', 'private'])), name='accounts_community_visibility_valid'),
+            model_name="community",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("visibility__in", ["public", "private"])),
+                name="accounts_community_visibility_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='community',
-            constraint=models.CheckConstraint(condition=models.Q(('join_policy__in', ['open', 'request', 'invitation'])), name='accounts_community_policy_valid'),
+            model_name="community",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("join_policy__in", ["open", "request", "invitation"])),
+                name="accounts_community_policy_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True)), fields=('community', 'email'), name='accounts_one_open_invitation_per_email'),
+            model_name="invitation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("accepted_at__isnull", True)),
+                fields=("community", "email"),
+                name="accounts_one_open_invitation_per_email",
+            ),
         ),
         migrations.AddIndex(
-            model_name='membership',
-            index=models.Index(fields=['community', 'status', 'role'], name='accounts_membership_lookup'),
+            model_name="membership",
+            index=models.Index(fields=["community", "status", "role"], name="accounts_membership_lookup"),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('member', 'community'), name='accounts_one_membership_per_community'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("member", "community"), name="accounts_one_membership_per_community"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['owner', 'moderator', 'member'])), name='accounts_membership_role_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["owner", "moderator", "member"])),
+                name="accounts_membership_role_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'requested', 'invited'])), name='accounts_membership_status_valid'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["active", "requested", "invited"])),
+                name="accounts_membership_status_valid",
+            ),
         ),
     ]

@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_communities'),
+        ("accounts", "0002_communities"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='digest',
-            field=models.CharField(choices=[('none', 'No digest'), ('weekly', 'Weekly')], default='none', help_text='A weekly email with the new posts from what you follow.', max_length=10, verbose_name='email digest'),
+            model_name="user",
+            name="digest",
+            field=models.CharField(
+                choices=[("none", "No digest"), ("weekly", "Weekly")],
+                default="none",
+                help_text="A weekly email with the new posts from what you follow.",
+                max_length=10,
+                verbose_name="email digest",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='digest_sent_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last digest sent'),
+            model_name="user",
+            name="digest_sent_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="last digest sent"
+            ),
         ),
     ]

@@ -6,36 +6,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_user_digest'),
+        ("accounts", "0003_user_digest"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='deleted_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='account deleted'),
+            model_name="user",
+            name="deleted_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="account deleted"),
         ),
         migrations.CreateModel(
-            name='MembershipEvent',
+            name="MembershipEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('community_name', models.CharField(blank=True, max_length=120, verbose_name='community name')),
-                ('action', models.CharField(choices=[('created', 'created the community'), ('joined', 'joined'), ('requested', 'asked to join'), ('approved', 'approved a request to join'), ('declined', 'declined a request to join'), ('invited', 'invited'), ('invited_email', 'invited an email address'), ('accepted', 'accepted an invitation'), ('invitation_declined', 'declined an invitation'), ('role_changed', 'changed the role'), ('left', 'left'), ('removed', 'removed from the community'), ('account_deleted', 'deleted their account')], max_length=20, verbose_name='action')),
-                ('old_role', models.CharField(blank=True, max_length=10, verbose_name='old role')),
-                ('new_role', models.CharField(blank=True, max_length=10, verbose_name='new role')),
-                ('old_status', models.CharField(blank=True, max_length=10, verbose_name='old status')),
-                ('new_status', models.CharField(blank=True, max_length=10, verbose_name='new status')),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='membership_events', to='accounts.community', verbose_name='community')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='member')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "community_name",
+                    models.CharField(blank=True, max_length=120, verbose_name="community name"),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "created the community"),
+                            ("joined", "joined"),
+                            ("requested", "asked to join"),
+                            ("approved", "approved a request to join"),
+                            ("declined", "declined a request to join"),
+                            ("invited", "invited"),
+                            ("invited_email", "invited an email address"),
+                            ("accepted", "accepted an invitation"),
+                            ("invitation_declined", "declined an invitation"),
+                            ("role_changed", "changed the role"),
+                            ("left", "left"),
+                            ("removed", "removed from the community"),
+                            ("account_deleted", "deleted their account"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("old_role", models.CharField(blank=True, max_length=10, verbose_name="old role")),
+                ("new_role", models.CharField(blank=True, max_length=10, verbose_name="new role")),
+                ("old_status", models.CharField(blank=True, max_length=10, verbose_name="old status")),
+                ("new_status", models.CharField(blank=True, max_length=10, verbose_name="new status")),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="by",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="membership_events",
+                        to="accounts.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'membership event',
-                'verbose_name_plural': 'membership events',
-                'ordering': ['-created', '-id'],
+                "verbose_name": "membership event",
+                "verbose_name_plural": "membership events",
+                "ordering": ["-created", "-id"],
             },
         ),
     ]

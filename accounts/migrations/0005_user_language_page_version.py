@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_deleted_at_membership_events'),
+        ("accounts", "0004_deleted_at_membership_events"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], help_text='The language of the interface and of the emails the portal sends you.', max_length=10, verbose_name='language'),
+            model_name="user",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("es", "Español")],
+                help_text="The language of the interface and of the emails the portal sends you.",
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='page_version',
+            model_name="user",
+            name="page_version",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0005_user_language_page_version'),
+        ("accounts", "0005_user_language_page_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membershipevent',
-            name='action',
-            field=models.CharField(choices=[('created', 'created the community'), ('joined', 'joined'), ('requested', 'asked to join'), ('approved', 'approved a request to join'), ('declined', 'declined a request to join'), ('invited', 'invited'), ('invited_email', 'invited an email address'), ('invitation_withdrawn', 'withdrew the invitation of an email address'), ('accepted', 'accepted an invitation'), ('invitation_declined', 'declined an invitation'), ('role_changed', 'changed the role'), ('left', 'left'), ('removed', 'removed from the community'), ('account_deleted', 'deleted their account')], max_length=20, verbose_name='action'),
+            model_name="membershipevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("created", "created the community"),
+                    ("joined", "joined"),
+                    ("requested", "asked to join"),
+                    ("approved", "approved a request to join"),
+                    ("declined", "declined a request to join"),
+                    ("invited", "invited"),
+                    ("invited_email", "invited an email address"),
+                    ("invitation_withdrawn", "withdrew the invitation of an email address"),
+                    ("accepted", "accepted an invitation"),
+                    ("invitation_declined", "declined an invitation"),
+                    ("role_changed", "changed the role"),
+                    ("left", "left"),
+                    ("removed", "removed from the community"),
+                    ("account_deleted", "deleted their account"),
+                ],
+                max_length=20,
+                verbose_name="action",
+            ),
         ),
     ]

@@ -167,15 +167,21 @@ def test_no_personal_data_remains(member):
     other = UserFactory()
     club = CommunityFactory(owner=other)
     MembershipFactory(community=club, member=member)
-    Invitation.objects.create(community=CommunityFactory(owner=other), email="ADA.work@example.com", token="t1")
+    Invitation.objects.create(
+        community=CommunityFactory(owner=other), email="ADA.work@example.com", token="t1"
+    )
     kept_invitation = Invitation.objects.create(community=club, email="someone@example.org", token="t2")
     post = PostFactory(author=other)
-    comment = CommentFactory(post=post, author=member, author_url="https://ada.example", author_email="ada@example.org")
+    comment = CommentFactory(
+        post=post, author=member, author_url="https://ada.example", author_email="ada@example.org"
+    )
     follow(follower=member, target=other)
     follow(follower=other, target=member)
     ThreadSubscription.objects.create(post=post, member=member)
     NotificationPreference.objects.create(member=member, replies_to_me=False)
-    CommentFlag.objects.create(comment=CommentFactory(post=post), flagged_by=member, reason="other", note="I know him")
+    CommentFlag.objects.create(
+        comment=CommentFactory(post=post), flagged_by=member, reason="other", note="I know him"
+    )
     path = LearningPath.objects.create(title="Path", slug="path", published=True)
     StepCompletion.objects.create(step=LearningPathStep.objects.create(path=path, post=post), member=member)
     published = PostFactory(author=member, title="Still readable")

@@ -20,7 +20,11 @@ def superuser_client(language):
 
 def options(page):
     """The text of the permission picker's options."""
-    start = page.index('name="permissions"') if 'name="permissions"' in page else page.index('name="user_permissions"')
+    start = (
+        page.index('name="permissions"')
+        if 'name="permissions"' in page
+        else page.index('name="user_permissions"')
+    )
     picker = page[start : page.index("</select>", start)]
     return [chunk.split(">", 1)[1].split("</option>")[0] for chunk in picker.split("<option")[1:]]
 
@@ -47,6 +51,8 @@ def test_a_members_own_permissions_too_and_saving_a_group_keeps_working():
     assert "Conversaciones | comentario | Puede ver comentario" in options(page)
 
     view_comment = Permission.objects.get(codename="view_comment")
-    response = client.post(reverse("admin:auth_group_add"), {"name": "Readers", "permissions": [view_comment.pk]})
+    response = client.post(
+        reverse("admin:auth_group_add"), {"name": "Readers", "permissions": [view_comment.pk]}
+    )
     assert response.status_code == 302
     assert list(Group.objects.get(name="Readers").permissions.all()) == [view_comment]

@@ -324,9 +324,7 @@ def test_inviting_an_existing_member_twice_is_a_form_error(circle):
     community, owner = circle
     member = MembershipFactory(community=community).member
 
-    response = signed_in(owner).post(
-        url("invite", slug=community.slug), {"invitees": member.username}
-    )
+    response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": member.username})
 
     assert response.status_code == 200
     assert "is already in this community or invited." in response.content.decode()
@@ -406,7 +404,9 @@ def test_an_owner_invites_many_people_at_once(circle, immediate_tasks, django_ca
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": pasted}, follow=True)
+        response = signed_in(owner).post(
+            url("invite", slug=community.slug), {"invitees": pasted}, follow=True
+        )
 
     page = response.content.decode()
     assert (
@@ -468,7 +468,10 @@ def test_more_than_a_hundred_at_once_is_refused_whole_and_kept(circle):
         ("  ada  ,, bob ;\r\n\n carol  ", ["ada", "bob", "carol"]),
         ("ada bob\tcarol", ["ada", "bob", "carol"]),
         ('"Ada L." <ada@example.org>; Bob <bob@example.org>', ["ada@example.org", "bob@example.org"]),
-        ("Ada Lovelace ada@example.org, bob\ncarol carol@example.org", ["ada@example.org", "bob", "carol@example.org"]),
+        (
+            "Ada Lovelace ada@example.org, bob\ncarol carol@example.org",
+            ["ada@example.org", "bob", "carol@example.org"],
+        ),
         ("ada, ADA, Ada@Example.org, ada@example.org", ["ada", "Ada@Example.org"]),
         (" ,;\n ", []),
     ],

@@ -26,7 +26,9 @@ def download(client, user):
     response = client.post(URL)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
-    return response, json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+    return response, json.loads(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
 
 
 def test_page_offers_a_post_button(client):
@@ -64,7 +66,10 @@ def test_download_is_an_attachment_not_cached(client):
 
 def test_export_holds_the_members_profile_posts_comments_memberships_and_settings(client):
     member = UserFactory(
-        username="grace", display_name="Grace H.", bio="Compilers & learning.", website="https://grace.example"
+        username="grace",
+        display_name="Grace H.",
+        bio="Compilers & learning.",
+        website="https://grace.example",
     )
     member.digest = member.Digest.WEEKLY
     member.language = "es"
@@ -105,7 +110,9 @@ def test_export_holds_the_members_profile_posts_comments_memberships_and_setting
         ("Compiler circle", Membership.Role.OWNER, Membership.Status.ACTIVE),
         (joined.name, Membership.Role.MEMBER, Membership.Status.REQUESTED),
     }
-    assert community.get_absolute_url() in {m["url"].removeprefix("http://127.0.0.1:8000") for m in data["memberships"]}
+    assert community.get_absolute_url() in {
+        m["url"].removeprefix("http://127.0.0.1:8000") for m in data["memberships"]
+    }
 
     posts = {p["title"]: p for p in data["posts"]}
     assert set(posts) == {"On feedback loops", "Half-written idea"}
@@ -141,7 +148,13 @@ def test_another_members_data_is_never_included(client):
 
     response, data = download(client, member)
     text = json.dumps(data)
-    for foreign in ("theirs@example.org", "Somebody Else", "their secret bio", "their comment text", "Their club"):
+    for foreign in (
+        "theirs@example.org",
+        "Somebody Else",
+        "their secret bio",
+        "their comment text",
+        "Their club",
+    ):
         assert foreign not in text
     assert [c["body"] for c in data["comments"]] == ["my comment text"]
     assert data["posts"] == []
@@ -156,7 +169,9 @@ def test_title_of_a_post_the_member_can_no_longer_read_is_left_out(client):
     club = CommunityFactory(owner=owner, visibility=Community.Visibility.PRIVATE)
     member = UserFactory()
     Membership.objects.create(community=club, member=member, status=Membership.Status.ACTIVE)
-    secret = PostFactory(author=owner, community=club, visibility=Post.Visibility.MEMBERS, title="Private plans")
+    secret = PostFactory(
+        author=owner, community=club, visibility=Post.Visibility.MEMBERS, title="Private plans"
+    )
     CommentFactory(post=secret, author=member, body="my words in the club")
     Membership.objects.filter(member=member).delete()  # they left
 
@@ -176,7 +191,9 @@ def make_content(member, n, start=0):
         CommunityFactory(owner=member)
         follow(follower=member, target=UserFactory())
         path = LearningPath.objects.create(title=f"Path {i}", slug=f"path-{member.pk}-{i}", published=True)
-        StepCompletion.objects.create(step=LearningPathStep.objects.create(path=path, post=post), member=member)
+        StepCompletion.objects.create(
+            step=LearningPathStep.objects.create(path=path, post=post), member=member
+        )
 
 
 def test_export_takes_the_same_number_of_queries_whatever_its_size(client):

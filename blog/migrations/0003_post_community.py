@@ -6,27 +6,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_communities'),
-        ('blog', '0002_default_categories'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("accounts", "0002_communities"),
+        ("blog", "0002_default_categories"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='post',
-            name='community',
-            field=models.ForeignKey(blank=True, help_text='Leave empty for a post of the whole portal.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='posts', to='accounts.community', verbose_name='community'),
+            model_name="post",
+            name="community",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Leave empty for a post of the whole portal.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="posts",
+                to="accounts.community",
+                verbose_name="community",
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='visibility',
-            field=models.CharField(choices=[('public', 'Everyone'), ('members', 'Community members only')], default='public', help_text='Members-only posts are seen only by the members of their community.', max_length=10, verbose_name='who can read it'),
+            model_name="post",
+            name="visibility",
+            field=models.CharField(
+                choices=[("public", "Everyone"), ("members", "Community members only")],
+                default="public",
+                help_text="Members-only posts are seen only by the members of their community.",
+                max_length=10,
+                verbose_name="who can read it",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(('visibility', 'public'), ('community__isnull', False), _connector='OR'), name='blog_post_members_only_needs_community'),
+            model_name="post",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("visibility", "public"), ("community__isnull", False), _connector="OR"),
+                name="blog_post_members_only_needs_community",
+            ),
         ),
     ]

@@ -6,31 +6,134 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_user_digest'),
-        ('blog', '0003_post_community'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("accounts", "0003_user_digest"),
+        ("blog", "0003_post_community"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Follow',
+            name="Follow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='blog.category', verbose_name='category')),
-                ('community', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.community', verbose_name='community')),
-                ('follower', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to=settings.AUTH_USER_MODEL, verbose_name='follower')),
-                ('member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='followers', to=settings.AUTH_USER_MODEL, verbose_name='member')),
-                ('tag', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='taggit.tag', verbose_name='tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="blog.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "community",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.community",
+                        verbose_name="community",
+                    ),
+                ),
+                (
+                    "follower",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="follows",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="follower",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="followers",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="member",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="taggit.tag",
+                        verbose_name="tag",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'follow',
-                'verbose_name_plural': 'follows',
-                'ordering': ['-created'],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('category__isnull', False), ('community__isnull', True), ('member__isnull', True), ('tag__isnull', True)), models.Q(('category__isnull', True), ('community__isnull', True), ('member__isnull', True), ('tag__isnull', False)), models.Q(('category__isnull', True), ('community__isnull', True), ('member__isnull', False), ('tag__isnull', True)), models.Q(('category__isnull', True), ('community__isnull', False), ('member__isnull', True), ('tag__isnull', True)), _connector='OR'), name='blog_follow_exactly_one_target'), models.UniqueConstraint(condition=models.Q(('category__isnull', False)), fields=('follower', 'category'), name='blog_follow_once_per_category'), models.UniqueConstraint(condition=models.Q(('tag__isnull', False)), fields=('follower', 'tag'), name='blog_follow_once_per_tag'), models.UniqueConstraint(condition=models.Q(('member__isnull', False)), fields=('follower', 'member'), name='blog_follow_once_per_member'), models.UniqueConstraint(condition=models.Q(('community__isnull', False)), fields=('follower', 'community'), name='blog_follow_once_per_community')],
+                "verbose_name": "follow",
+                "verbose_name_plural": "follows",
+                "ordering": ["-created"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("category__isnull", False),
+                                ("community__isnull", True),
+                                ("member__isnull", True),
+                                ("tag__isnull", True),
+                            ),
+                            models.Q(
+                                ("category__isnull", True),
+                                ("community__isnull", True),
+                                ("member__isnull", True),
+                                ("tag__isnull", False),
+                            ),
+                            models.Q(
+                                ("category__isnull", True),
+                                ("community__isnull", True),
+                                ("member__isnull", False),
+                                ("tag__isnull", True),
+                            ),
+                            models.Q(
+                                ("category__isnull", True),
+                                ("community__isnull", False),
+                                ("member__isnull", True),
+                                ("tag__isnull", True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="blog_follow_exactly_one_target",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("category__isnull", False)),
+                        fields=("follower", "category"),
+                        name="blog_follow_once_per_category",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("tag__isnull", False)),
+                        fields=("follower", "tag"),
+                        name="blog_follow_once_per_tag",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("member__isnull", False)),
+                        fields=("follower", "member"),
+                        name="blog_follow_once_per_member",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("community__isnull", False)),
+                        fields=("follower", "community"),
+                        name="blog_follow_once_per_community",
+                    ),
+                ],
             },
         ),
     ]

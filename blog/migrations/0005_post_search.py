@@ -79,7 +79,10 @@ def fill_search_fields(apps, schema_editor):
     batch = []
     for post in Post.objects.using(db).only("title", "excerpt_html", "body_html").iterator(chunk_size=500):
         fields = post_search_fields(
-            title=post.title, excerpt_html=post.excerpt_html, body_html=post.body_html, tag_names=tags[post.pk]
+            title=post.title,
+            excerpt_html=post.excerpt_html,
+            body_html=post.body_html,
+            tag_names=tags[post.pk],
         )
         for name, value in fields.items():
             setattr(post, name, value)

@@ -18,201 +18,420 @@ def restore_search_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_user_digest'),
-        ('blog', '0005_post_search'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("accounts", "0003_user_digest"),
+        ("blog", "0005_post_search"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='HistoricalPost',
+            name="HistoricalPost",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(blank=True, help_text="The last part of the post's address. Left empty, it is made from the title.", max_length=200, verbose_name='slug')),
-                ('excerpt', models.TextField(blank=True, help_text='A short summary shown in lists, in Markdown.', verbose_name='excerpt')),
-                ('body', models.TextField(help_text='The post itself, in Markdown.', verbose_name='body')),
-                ('cover', models.TextField(blank=True, max_length=100, validators=[portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)], verbose_name='cover image')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], default='draft', max_length=20, verbose_name='status')),
-                ('publish_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, help_text='A date in the future schedules the post: it stays hidden until then.', verbose_name='publish date')),
-                ('created', models.DateTimeField(blank=True, editable=False, verbose_name='created')),
-                ('updated', models.DateTimeField(blank=True, editable=False, verbose_name='updated')),
-                ('visibility', models.CharField(choices=[('public', 'Everyone'), ('members', 'Community members only')], default='public', help_text='Members-only posts are seen only by the members of their community.', max_length=10, verbose_name='who can read it')),
-                ('comments_open', models.BooleanField(default=True, verbose_name='comments open')),
-                ('featured', models.BooleanField(default=False, help_text='Featured posts are shown at the top of the home page.', verbose_name='featured')),
-                ('featured_order', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first among featured posts.', verbose_name='featured order')),
-                ('wp_id', models.PositiveBigIntegerField(blank=True, db_index=True, editable=False, help_text="The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here.", null=True, verbose_name='WordPress ID')),
-                ('imported_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='imported at')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                (
+                    "id",
+                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                (
+                    "slug",
+                    models.SlugField(
+                        blank=True,
+                        help_text="The last part of the post's address. Left empty, it is made from the title.",
+                        max_length=200,
+                        verbose_name="slug",
+                    ),
+                ),
+                (
+                    "excerpt",
+                    models.TextField(
+                        blank=True,
+                        help_text="A short summary shown in lists, in Markdown.",
+                        verbose_name="excerpt",
+                    ),
+                ),
+                ("body", models.TextField(help_text="The post itself, in Markdown.", verbose_name="body")),
+                (
+                    "cover",
+                    models.TextField(
+                        blank=True,
+                        max_length=100,
+                        validators=[
+                            portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)
+                        ],
+                        verbose_name="cover image",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("review", "In review"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "publish_at",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        help_text="A date in the future schedules the post: it stays hidden until then.",
+                        verbose_name="publish date",
+                    ),
+                ),
+                ("created", models.DateTimeField(blank=True, editable=False, verbose_name="created")),
+                ("updated", models.DateTimeField(blank=True, editable=False, verbose_name="updated")),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("public", "Everyone"), ("members", "Community members only")],
+                        default="public",
+                        help_text="Members-only posts are seen only by the members of their community.",
+                        max_length=10,
+                        verbose_name="who can read it",
+                    ),
+                ),
+                ("comments_open", models.BooleanField(default=True, verbose_name="comments open")),
+                (
+                    "featured",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Featured posts are shown at the top of the home page.",
+                        verbose_name="featured",
+                    ),
+                ),
+                (
+                    "featured_order",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="Lower numbers come first among featured posts.",
+                        verbose_name="featured order",
+                    ),
+                ),
+                (
+                    "wp_id",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        db_index=True,
+                        editable=False,
+                        help_text="The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here.",
+                        null=True,
+                        verbose_name="WordPress ID",
+                    ),
+                ),
+                (
+                    "imported_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="imported at"),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical post',
-                'verbose_name_plural': 'historical posts',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical post",
+                "verbose_name_plural": "historical posts",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='LearningPath',
+            name="LearningPath",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(max_length=200, unique=True, verbose_name='slug')),
-                ('description', models.TextField(blank=True, help_text='In Markdown.', verbose_name='description')),
-                ('description_html', models.TextField(blank=True, editable=False)),
-                ('published', models.BooleanField(default=False, verbose_name='published')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='updated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("slug", models.SlugField(max_length=200, unique=True, verbose_name="slug")),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="In Markdown.", verbose_name="description"),
+                ),
+                ("description_html", models.TextField(blank=True, editable=False)),
+                ("published", models.BooleanField(default=False, verbose_name="published")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated", models.DateTimeField(auto_now=True, verbose_name="updated")),
             ],
             options={
-                'verbose_name': 'learning path',
-                'verbose_name_plural': 'learning paths',
-                'ordering': ['title'],
+                "verbose_name": "learning path",
+                "verbose_name_plural": "learning paths",
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='LearningPathStep',
+            name="LearningPathStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveIntegerField(db_index=True, default=0, verbose_name='order')),
-                ('stage', models.CharField(blank=True, choices=[('dependence', 'Dependence'), ('independence', 'Independence'), ('interdependence', 'Interdependence')], max_length=20, verbose_name='stage')),
-                ('note', models.CharField(blank=True, help_text='Why this step, in a sentence.', max_length=300, verbose_name='note')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveIntegerField(db_index=True, default=0, verbose_name="order")),
+                (
+                    "stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dependence", "Dependence"),
+                            ("independence", "Independence"),
+                            ("interdependence", "Interdependence"),
+                        ],
+                        max_length=20,
+                        verbose_name="stage",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Why this step, in a sentence.",
+                        max_length=300,
+                        verbose_name="note",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'step',
-                'verbose_name_plural': 'steps',
-                'ordering': ['path', 'order', 'id'],
+                "verbose_name": "step",
+                "verbose_name_plural": "steps",
+                "ordering": ["path", "order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Page',
+            name="Page",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(allow_unicode=True, max_length=200, verbose_name='slug')),
-                ('path', models.CharField(editable=False, max_length=500, unique=True, verbose_name='path')),
-                ('body', models.TextField(blank=True, help_text='In Markdown (HTML is kept, sanitized).', verbose_name='body')),
-                ('body_html', models.TextField(blank=True, editable=False)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published')], default='draft', max_length=20, verbose_name='status')),
-                ('menu_order', models.IntegerField(default=0, verbose_name='menu order')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('updated', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('wp_id', models.PositiveBigIntegerField(blank=True, editable=False, null=True, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("slug", models.SlugField(allow_unicode=True, max_length=200, verbose_name="slug")),
+                ("path", models.CharField(editable=False, max_length=500, unique=True, verbose_name="path")),
+                (
+                    "body",
+                    models.TextField(
+                        blank=True, help_text="In Markdown (HTML is kept, sanitized).", verbose_name="body"
+                    ),
+                ),
+                ("body_html", models.TextField(blank=True, editable=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published")],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("menu_order", models.IntegerField(default=0, verbose_name="menu order")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("updated", models.DateTimeField(auto_now=True, verbose_name="updated")),
+                ("wp_id", models.PositiveBigIntegerField(blank=True, editable=False, null=True, unique=True)),
             ],
             options={
-                'verbose_name': 'page',
-                'verbose_name_plural': 'pages',
-                'ordering': ['path'],
+                "verbose_name": "page",
+                "verbose_name_plural": "pages",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='StepCompletion',
+            name="StepCompletion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('done_at', models.DateTimeField(auto_now_add=True, verbose_name='done at')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("done_at", models.DateTimeField(auto_now_add=True, verbose_name="done at")),
             ],
             options={
-                'verbose_name': 'completed step',
-                'verbose_name_plural': 'completed steps',
-                'ordering': ['-done_at'],
+                "verbose_name": "completed step",
+                "verbose_name_plural": "completed steps",
+                "ordering": ["-done_at"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='post',
-            name='blog_post_status_valid',
+            model_name="post",
+            name="blog_post_status_valid",
         ),
         migrations.AddField(
-            model_name='category',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='blog.category', verbose_name='parent category'),
+            model_name="category",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="children",
+                to="blog.category",
+                verbose_name="parent category",
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='featured',
-            field=models.BooleanField(default=False, help_text='Featured posts are shown at the top of the home page.', verbose_name='featured'),
+            model_name="post",
+            name="featured",
+            field=models.BooleanField(
+                default=False,
+                help_text="Featured posts are shown at the top of the home page.",
+                verbose_name="featured",
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='featured_order',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first among featured posts.', verbose_name='featured order'),
+            model_name="post",
+            name="featured_order",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Lower numbers come first among featured posts.",
+                verbose_name="featured order",
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='imported_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='imported at'),
+            model_name="post",
+            name="imported_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="imported at"),
         ),
         migrations.AddField(
-            model_name='post',
-            name='wp_id',
-            field=models.PositiveBigIntegerField(blank=True, editable=False, help_text="The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here.", null=True, unique=True, verbose_name='WordPress ID'),
+            model_name="post",
+            name="wp_id",
+            field=models.PositiveBigIntegerField(
+                blank=True,
+                editable=False,
+                help_text="The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here.",
+                null=True,
+                unique=True,
+                verbose_name="WordPress ID",
+            ),
         ),
         migrations.AlterField(
-            model_name='post',
-            name='status',
-            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], default='draft', max_length=20, verbose_name='status'),
+            model_name="post",
+            name="status",
+            field=models.CharField(
+                choices=[("draft", "Draft"), ("review", "In review"), ("published", "Published")],
+                default="draft",
+                max_length=20,
+                verbose_name="status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='post',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review', 'published'])), name='blog_post_status_valid'),
+            model_name="post",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "review", "published"])),
+                name="blog_post_status_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpost',
-            name='author',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author'),
+            model_name="historicalpost",
+            name="author",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="author",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpost',
-            name='community',
-            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Leave empty for a post of the whole portal.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.community', verbose_name='community'),
+            model_name="historicalpost",
+            name="community",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                help_text="Leave empty for a post of the whole portal.",
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="accounts.community",
+                verbose_name="community",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalpost',
-            name='history_user',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="historicalpost",
+            name="history_user",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='learningpathstep',
-            name='path',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='blog.learningpath', verbose_name='learning path'),
+            model_name="learningpathstep",
+            name="path",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="steps",
+                to="blog.learningpath",
+                verbose_name="learning path",
+            ),
         ),
         migrations.AddField(
-            model_name='learningpathstep',
-            name='post',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='path_steps', to='blog.post', verbose_name='post'),
+            model_name="learningpathstep",
+            name="post",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="path_steps",
+                to="blog.post",
+                verbose_name="post",
+            ),
         ),
         migrations.AddField(
-            model_name='page',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='blog.page', verbose_name='parent page'),
+            model_name="page",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="children",
+                to="blog.page",
+                verbose_name="parent page",
+            ),
         ),
         migrations.AddField(
-            model_name='stepcompletion',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='step_completions', to=settings.AUTH_USER_MODEL),
+            model_name="stepcompletion",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="step_completions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='stepcompletion',
-            name='step',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='completions', to='blog.learningpathstep'),
+            model_name="stepcompletion",
+            name="step",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="completions",
+                to="blog.learningpathstep",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='learningpathstep',
-            constraint=models.UniqueConstraint(fields=('path', 'post'), name='blog_step_post_once_per_path'),
+            model_name="learningpathstep",
+            constraint=models.UniqueConstraint(fields=("path", "post"), name="blog_step_post_once_per_path"),
         ),
         migrations.AddConstraint(
-            model_name='page',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published'])), name='blog_page_status_valid'),
+            model_name="page",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "published"])), name="blog_page_status_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stepcompletion',
-            constraint=models.UniqueConstraint(fields=('step', 'member'), name='blog_step_done_once'),
+            model_name="stepcompletion",
+            constraint=models.UniqueConstraint(fields=("step", "member"), name="blog_step_done_once"),
         ),
         migrations.RunPython(restore_search_triggers, migrations.RunPython.noop),
     ]

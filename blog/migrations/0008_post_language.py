@@ -13,21 +13,34 @@ def restore_search_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0007_publish_permission'),
+        ("blog", "0007_publish_permission"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalpost',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], default='', help_text="The language it is written in; blank means the site's default language.", max_length=10, verbose_name='language'),
+            model_name="historicalpost",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("es", "Español")],
+                default="",
+                help_text="The language it is written in; blank means the site's default language.",
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.AddField(
-            model_name='post',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], default='', help_text="The language it is written in; blank means the site's default language.", max_length=10, verbose_name='language'),
+            model_name="post",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("es", "Español")],
+                default="",
+                help_text="The language it is written in; blank means the site's default language.",
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.RunPython(restore_search_triggers, migrations.RunPython.noop),
     ]

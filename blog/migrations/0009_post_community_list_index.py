@@ -12,6 +12,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="post",
-            index=models.Index(fields=["community", "status", "-publish_at"], name="blog_post_community_list"),
+            index=models.Index(
+                fields=["community", "status", "-publish_at"], name="blog_post_community_list"
+            ),
         ),
     ]

@@ -14,26 +14,39 @@ def restore_search_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0009_post_community_list_index'),
+        ("blog", "0009_post_community_list_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='historicalpost',
-            name='cover',
-            field=models.TextField(blank=True, db_index=True, max_length=100, validators=[portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)], verbose_name='cover image'),
+            model_name="historicalpost",
+            name="cover",
+            field=models.TextField(
+                blank=True,
+                db_index=True,
+                max_length=100,
+                validators=[portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)],
+                verbose_name="cover image",
+            ),
         ),
         migrations.AlterField(
-            model_name='post',
-            name='cover',
-            field=models.ImageField(blank=True, db_index=True, upload_to=blog.models.cover_upload_to, validators=[portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)], verbose_name='cover image'),
+            model_name="post",
+            name="cover",
+            field=models.ImageField(
+                blank=True,
+                db_index=True,
+                upload_to=blog.models.cover_upload_to,
+                validators=[portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)],
+                verbose_name="cover image",
+            ),
         ),
         migrations.AlterField(
-            model_name='post',
-            name='cover_thumbnail',
-            field=models.ImageField(blank=True, db_index=True, editable=False, upload_to='covers/thumbnails/%Y/%m/'),
+            model_name="post",
+            name="cover_thumbnail",
+            field=models.ImageField(
+                blank=True, db_index=True, editable=False, upload_to="covers/thumbnails/%Y/%m/"
+            ),
         ),
         migrations.RunPython(restore_search_triggers, migrations.RunPython.noop),
     ]

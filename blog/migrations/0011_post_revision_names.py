@@ -4,14 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0010_cover_unguessable_names_indexed'),
+        ("blog", "0010_cover_unguessable_names_indexed"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='historicalpost',
-            options={'get_latest_by': ('history_date', 'history_id'), 'ordering': ('-history_date', '-history_id'), 'verbose_name': 'post revision', 'verbose_name_plural': 'post revisions'},
+            name="historicalpost",
+            options={
+                "get_latest_by": ("history_date", "history_id"),
+                "ordering": ("-history_date", "-history_id"),
+                "verbose_name": "post revision",
+                "verbose_name_plural": "post revisions",
+            },
         ),
     ]

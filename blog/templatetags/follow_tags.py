@@ -61,6 +61,10 @@ def follow_toggle(context, target):
         "kind": kind,
         "target": target,
         # str() of a category: the default topics in the reader's language (Category.__str__).
-        "name": target.public_name if kind == "member" else str(target) if kind == "category" else target.name,
+        "name": target.public_name
+        if kind == "member"
+        else str(target)
+        if kind == "category"
+        else target.name,
         "next": request.get_full_path(),
     }

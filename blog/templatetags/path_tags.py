@@ -43,17 +43,26 @@ def path_navigation(context, post):
         )
         .select_related("path", "post")
         .only(
-            "id", "order", "stage", "note", "path_id", "post_id",
-            "path__id", "path__title", "path__slug",
-            "post__id", "post__title", "post__slug", "post__publish_at", "post__status",
+            "id",
+            "order",
+            "stage",
+            "note",
+            "path_id",
+            "post_id",
+            "path__id",
+            "path__title",
+            "path__slug",
+            "post__id",
+            "post__title",
+            "post__slug",
+            "post__publish_at",
+            "post__status",
         )
         .order_by("path__title", "path_id", "order", "id")
     )
     if signed_in:
         # The member's check marks come in the same query.
-        steps = steps.annotate(
-            done=Exists(StepCompletion.objects.filter(step=OuterRef("pk"), member=user))
-        )
+        steps = steps.annotate(done=Exists(StepCompletion.objects.filter(step=OuterRef("pk"), member=user)))
     entries = []
     for _path_id, group in groupby(steps, key=lambda step: step.path_id):
         group = list(group)
@@ -95,5 +104,7 @@ def member_paths(context, member):
         .order_by("title")
     )
     for learning_path in paths:
-        learning_path.percent = round(100 * learning_path.done / learning_path.total) if learning_path.total else 0
+        learning_path.percent = (
+            round(100 * learning_path.done / learning_path.total) if learning_path.total else 0
+        )
     return {"show": True, "paths": paths}

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 STAGES = ["dependence", "independence", "interdependence"]
 
 
-def make_path(posts, *, title="From individual to organizational learning", slug="individual-to-org", **kwargs):
+def make_path(
+    posts, *, title="From individual to organizational learning", slug="individual-to-org", **kwargs
+):
     learning_path = LearningPath.objects.create(title=title, slug=slug, published=True, **kwargs)
     for number, post in enumerate(posts, 1):
         LearningPathStep.objects.create(
@@ -74,7 +76,11 @@ def test_admin_creates_a_path_with_ordered_steps_and_renumbers_them():
     learning_path = LearningPath.objects.get(slug="habits")
     assert "<em>habits</em>" in learning_path.description_html
     steps = list(learning_path.steps.order_by("order").values_list("post__title", "order", "stage"))
-    assert steps == [("First", 10, "dependence"), ("Second", 20, "independence"), ("Third", 30, "interdependence")]
+    assert steps == [
+        ("First", 10, "dependence"),
+        ("Second", 20, "independence"),
+        ("Third", 30, "interdependence"),
+    ]
 
     change = client.get(reverse("admin:blog_learningpath_change", args=[learning_path.pk]))
     assert change.status_code == 200
@@ -98,7 +104,11 @@ def test_path_page_lists_steps_in_order_with_stages_and_excerpts():
     learning_path = make_path(list(reversed(posts)), description="Where we go.")
     response = client_for().get(learning_path.get_absolute_url())
     html = response.content.decode()
-    assert [step.post.title for step in response.context["steps"]] == ["Step post 3", "Step post 2", "Step post 1"]
+    assert [step.post.title for step in response.context["steps"]] == [
+        "Step post 3",
+        "Step post 2",
+        "Step post 1",
+    ]
     assert html.index("Step post 3") < html.index("Step post 2") < html.index("Step post 1")
     assert "Where we go." in html
     assert "Excerpt 2" in html
@@ -173,7 +183,9 @@ def test_post_in_two_paths_shows_both_and_unpublished_paths_none():
     post = PostFactory()
     make_path([PostFactory(), post], title="Alpha", slug="alpha")
     make_path([post], title="Beta", slug="beta")
-    make_path([post], title="Gamma", slug="gamma").__class__.objects.filter(slug="gamma").update(published=False)
+    make_path([post], title="Gamma", slug="gamma").__class__.objects.filter(slug="gamma").update(
+        published=False
+    )
     html = post_page(post)
     assert "Step 2 of 2 in" in html and "Step 1 of 1 in" in html
     assert "Alpha" in html and "Beta" in html and "Gamma" not in html
@@ -182,7 +194,9 @@ def test_post_in_two_paths_shows_both_and_unpublished_paths_none():
 def test_the_real_post_page_skips_the_paths_query_for_a_post_in_no_published_path():
     in_path, unpublished, alone = PostFactory(title="In a path"), PostFactory(), PostFactory()
     make_path([PostFactory(), in_path], title="Alpha", slug="alpha")
-    LearningPath.objects.filter(pk=make_path([unpublished], title="Beta", slug="beta").pk).update(published=False)
+    LearningPath.objects.filter(pk=make_path([unpublished], title="Beta", slug="beta").pk).update(
+        published=False
+    )
 
     def page(post):
         with CaptureQueriesContext(connection) as queries:

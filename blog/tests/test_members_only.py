@@ -29,7 +29,9 @@ def insider(community):
 
 @pytest.fixture
 def secret_post(community):
-    post = PostFactory(title=SECRET, community=community, visibility=Post.Visibility.MEMBERS, tags=["shared-tag"])
+    post = PostFactory(
+        title=SECRET, community=community, visibility=Post.Visibility.MEMBERS, tags=["shared-tag"]
+    )
     CommentFactory(post=post, body="Inside joke only members know")
     return post
 
@@ -73,8 +75,8 @@ def test_the_post_page_is_404_for_non_members(insider, secret_post):
         assert client.get(secret_post.get_absolute_url()).status_code == 404, name
     response = member.get(secret_post.get_absolute_url())
     page = response.content.decode()
-    assert response.status_code == 200, page[page.find("<main"):][:1500]
-    assert SECRET in page and "Inside joke only members know" in page, page[page.find("<main"):][:3000]
+    assert response.status_code == 200, page[page.find("<main") :][:1500]
+    assert SECRET in page and "Inside joke only members know" in page, page[page.find("<main") :][:3000]
 
 
 def test_no_list_count_or_link_reveals_the_post(insider, secret_post):
@@ -95,11 +97,13 @@ def test_no_list_count_or_link_reveals_the_post(insider, secret_post):
             assert "Inside joke" not in page, (name, url)
     # The category count on the home page counts only what the reader may see.
     home = outsiders["anonymous"].get(reverse("blog:home")).content.decode()
-    assert "Individual learning</a> <span class=\"text-body-secondary\">(1)</span>" in home
+    assert 'Individual learning</a> <span class="text-body-secondary">(1)</span>' in home
     assert SECRET in member.get(reverse("blog:home")).content.decode()
 
 
 def test_comment_posting_on_a_members_only_post_is_404_for_outsiders(insider, secret_post):
     outsiders, _member = clients(insider)
-    response = outsiders["outsider"].post(reverse("comments:post", kwargs={"post_id": secret_post.pk}), {"body": "x"})
+    response = outsiders["outsider"].post(
+        reverse("comments:post", kwargs={"post_id": secret_post.pk}), {"body": "x"}
+    )
     assert response.status_code == 404

@@ -68,7 +68,9 @@ def test_catch_all_does_not_shadow_the_site():
         response = client.get(url)
         assert response.resolver_match.url_name == name, url
         assert response.status_code in (200, 302), url
-    assert reverse("blog:post", kwargs={"year": 2006, "month": 12, "day": 15, "slug": "x"}) == "/2006/12/15/x/"
+    assert (
+        reverse("blog:post", kwargs={"year": 2006, "month": 12, "day": 15, "slug": "x"}) == "/2006/12/15/x/"
+    )
     assert client.get("/2006/12/15/no-such-post/").resolver_match.url_name == "post"
     assert client.get("/category/missing/").resolver_match.url_name == "category"
     assert client.get("/no-such-page/").status_code == 404
@@ -78,7 +80,14 @@ def test_admin_edits_pages_and_refuses_addresses_the_site_uses():
     client = Client()
     client.force_login(SuperuserFactory())
     add = reverse("admin:blog_page_add")
-    data = {"title": "About", "slug": "about", "parent": "", "body": "Hi", "status": "published", "menu_order": 0}
+    data = {
+        "title": "About",
+        "slug": "about",
+        "parent": "",
+        "body": "Hi",
+        "status": "published",
+        "menu_order": 0,
+    }
     assert client.post(add, data).status_code == 302
     about = Page.objects.get(path="about/")
     child = {**data, "title": "Team", "slug": "team", "parent": about.pk}

@@ -6,214 +6,471 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0002_default_categories'),
-        ('comments', '0002_editors_group'),
+        ("blog", "0002_default_categories"),
+        ("comments", "0002_editors_group"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CommentFlag',
+            name="CommentFlag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.CharField(choices=[('spam', 'Spam'), ('abuse', 'Abusive or harassing'), ('off_topic', 'Off-topic'), ('other', 'Something else')], max_length=20, verbose_name='reason')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='note')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('dismissed_at', models.DateTimeField(blank=True, null=True, verbose_name='dismissed at')),
-                ('moderators_notified_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("spam", "Spam"),
+                            ("abuse", "Abusive or harassing"),
+                            ("off_topic", "Off-topic"),
+                            ("other", "Something else"),
+                        ],
+                        max_length=20,
+                        verbose_name="reason",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500, verbose_name="note")),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("dismissed_at", models.DateTimeField(blank=True, null=True, verbose_name="dismissed at")),
+                ("moderators_notified_at", models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={
-                'verbose_name': 'flag',
-                'verbose_name_plural': 'flags',
-                'ordering': ['-created'],
+                "verbose_name": "flag",
+                "verbose_name_plural": "flags",
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='DiscussionSettings',
+            name="DiscussionSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hold_first_comment', models.BooleanField(default=True, help_text='Until a member has an approved comment, their comments wait for moderation.', verbose_name="hold a member's first comment")),
-                ('max_links', models.PositiveSmallIntegerField(default=2, help_text='A comment with more links than this is held.', verbose_name='links before a comment is held')),
-                ('moderation_words', models.TextField(blank=True, help_text='One word, phrase, address or URL per line. A comment containing one is held for moderation.', verbose_name='moderation list')),
-                ('disallowed_words', models.TextField(blank=True, help_text='One word, phrase, address or URL per line. A comment containing one goes to spam.', verbose_name='disallowed list')),
-                ('close_after_days', models.PositiveIntegerField(default=0, help_text='Posts older than this take no new comments. 0: never.', verbose_name='close comments after (days)')),
-                ('flags_to_hide', models.PositiveSmallIntegerField(default=3, help_text="Distinct members' flags that hide a comment for review.", verbose_name='flags that hide a comment')),
-                ('edit_window_minutes', models.PositiveIntegerField(default=15, help_text='How long members may edit their comment.', verbose_name='edit window (minutes)')),
-                ('thread_depth', models.PositiveSmallIntegerField(default=5, help_text='Replies nest this many levels deep; deeper replies stay at the last level.', verbose_name='thread depth')),
-                ('comments_per_page', models.PositiveIntegerField(default=50, help_text='Top-level comments per page of a discussion.', verbose_name='threads per page')),
-                ('newest_first', models.BooleanField(default=False, help_text='Otherwise the oldest comments come first.', verbose_name='show the newest page first')),
-                ('rate_per_minute', models.PositiveSmallIntegerField(default=5, verbose_name='comments per minute per member')),
-                ('rate_per_day', models.PositiveIntegerField(default=50, verbose_name='comments per day per member')),
-                ('min_seconds_to_post', models.PositiveSmallIntegerField(default=3, help_text='Forms sent faster than this after the page was shown are treated as bots.', verbose_name='minimum seconds before posting')),
-                ('digest_minutes', models.PositiveSmallIntegerField(default=10, help_text='Editors get one email per this many minutes about new held or flagged comments.', verbose_name='moderation digest delay (minutes)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "hold_first_comment",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Until a member has an approved comment, their comments wait for moderation.",
+                        verbose_name="hold a member's first comment",
+                    ),
+                ),
+                (
+                    "max_links",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="A comment with more links than this is held.",
+                        verbose_name="links before a comment is held",
+                    ),
+                ),
+                (
+                    "moderation_words",
+                    models.TextField(
+                        blank=True,
+                        help_text="One word, phrase, address or URL per line. A comment containing one is held for moderation.",
+                        verbose_name="moderation list",
+                    ),
+                ),
+                (
+                    "disallowed_words",
+                    models.TextField(
+                        blank=True,
+                        help_text="One word, phrase, address or URL per line. A comment containing one goes to spam.",
+                        verbose_name="disallowed list",
+                    ),
+                ),
+                (
+                    "close_after_days",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Posts older than this take no new comments. 0: never.",
+                        verbose_name="close comments after (days)",
+                    ),
+                ),
+                (
+                    "flags_to_hide",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="Distinct members' flags that hide a comment for review.",
+                        verbose_name="flags that hide a comment",
+                    ),
+                ),
+                (
+                    "edit_window_minutes",
+                    models.PositiveIntegerField(
+                        default=15,
+                        help_text="How long members may edit their comment.",
+                        verbose_name="edit window (minutes)",
+                    ),
+                ),
+                (
+                    "thread_depth",
+                    models.PositiveSmallIntegerField(
+                        default=5,
+                        help_text="Replies nest this many levels deep; deeper replies stay at the last level.",
+                        verbose_name="thread depth",
+                    ),
+                ),
+                (
+                    "comments_per_page",
+                    models.PositiveIntegerField(
+                        default=50,
+                        help_text="Top-level comments per page of a discussion.",
+                        verbose_name="threads per page",
+                    ),
+                ),
+                (
+                    "newest_first",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Otherwise the oldest comments come first.",
+                        verbose_name="show the newest page first",
+                    ),
+                ),
+                (
+                    "rate_per_minute",
+                    models.PositiveSmallIntegerField(
+                        default=5, verbose_name="comments per minute per member"
+                    ),
+                ),
+                (
+                    "rate_per_day",
+                    models.PositiveIntegerField(default=50, verbose_name="comments per day per member"),
+                ),
+                (
+                    "min_seconds_to_post",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="Forms sent faster than this after the page was shown are treated as bots.",
+                        verbose_name="minimum seconds before posting",
+                    ),
+                ),
+                (
+                    "digest_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        help_text="Editors get one email per this many minutes about new held or flagged comments.",
+                        verbose_name="moderation digest delay (minutes)",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'discussion settings',
-                'verbose_name_plural': 'discussion settings',
+                "verbose_name": "discussion settings",
+                "verbose_name_plural": "discussion settings",
             },
         ),
         migrations.CreateModel(
-            name='ModerationEvent',
+            name="ModerationEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('submitted', 'submitted'), ('held', 'held for moderation'), ('approved', 'approved'), ('rejected', 'rejected'), ('spam', 'marked as spam'), ('pending', 'sent back to the queue'), ('flagged', 'flagged'), ('hidden', 'hidden after flags'), ('flags_dismissed', 'flags dismissed'), ('returned', 'sent back to its author'), ('resubmitted', 'revised and resubmitted'), ('edited', 'edited'), ('removed', 'removed')], max_length=20, verbose_name='action')),
-                ('from_status', models.CharField(blank=True, max_length=20, verbose_name='from')),
-                ('to_status', models.CharField(blank=True, max_length=20, verbose_name='to')),
-                ('note', models.TextField(blank=True, verbose_name='note')),
-                ('created', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='when')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "submitted"),
+                            ("held", "held for moderation"),
+                            ("approved", "approved"),
+                            ("rejected", "rejected"),
+                            ("spam", "marked as spam"),
+                            ("pending", "sent back to the queue"),
+                            ("flagged", "flagged"),
+                            ("hidden", "hidden after flags"),
+                            ("flags_dismissed", "flags dismissed"),
+                            ("returned", "sent back to its author"),
+                            ("resubmitted", "revised and resubmitted"),
+                            ("edited", "edited"),
+                            ("removed", "removed"),
+                        ],
+                        max_length=20,
+                        verbose_name="action",
+                    ),
+                ),
+                ("from_status", models.CharField(blank=True, max_length=20, verbose_name="from")),
+                ("to_status", models.CharField(blank=True, max_length=20, verbose_name="to")),
+                ("note", models.TextField(blank=True, verbose_name="note")),
+                ("created", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when")),
             ],
             options={
-                'verbose_name': 'moderation event',
-                'verbose_name_plural': 'moderation events',
-                'ordering': ['created', 'id'],
+                "verbose_name": "moderation event",
+                "verbose_name_plural": "moderation events",
+                "ordering": ["created", "id"],
             },
         ),
         migrations.CreateModel(
-            name='NotificationPreference',
+            name="NotificationPreference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('comments_on_my_posts', models.BooleanField(default=True, verbose_name='new comments on my posts')),
-                ('replies_to_me', models.BooleanField(default=True, verbose_name='replies to my comments')),
-                ('my_comment_moderated', models.BooleanField(default=True, verbose_name='when my comment is approved or sent back')),
-                ('moderation_digest', models.BooleanField(default=True, verbose_name='moderation digests (editors)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "comments_on_my_posts",
+                    models.BooleanField(default=True, verbose_name="new comments on my posts"),
+                ),
+                ("replies_to_me", models.BooleanField(default=True, verbose_name="replies to my comments")),
+                (
+                    "my_comment_moderated",
+                    models.BooleanField(
+                        default=True, verbose_name="when my comment is approved or sent back"
+                    ),
+                ),
+                (
+                    "moderation_digest",
+                    models.BooleanField(default=True, verbose_name="moderation digests (editors)"),
+                ),
             ],
             options={
-                'verbose_name': 'notification preference',
-                'verbose_name_plural': 'notification preferences',
+                "verbose_name": "notification preference",
+                "verbose_name_plural": "notification preferences",
             },
         ),
         migrations.CreateModel(
-            name='ThreadSubscription',
+            name="ThreadSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'thread subscription',
-                'verbose_name_plural': 'thread subscriptions',
-                'ordering': ['-created'],
+                "verbose_name": "thread subscription",
+                "verbose_name_plural": "thread subscriptions",
+                "ordering": ["-created"],
             },
         ),
         migrations.AddField(
-            model_name='comment',
-            name='depth',
+            model_name="comment",
+            name="depth",
             field=models.PositiveSmallIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='edited_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='edited at'),
+            model_name="comment",
+            name="edited_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="edited at"),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='hold_detail',
-            field=models.CharField(blank=True, editable=False, help_text='For example the listed word that held the comment.', max_length=200, verbose_name='hold detail'),
+            model_name="comment",
+            name="hold_detail",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                help_text="For example the listed word that held the comment.",
+                max_length=200,
+                verbose_name="hold detail",
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='hold_reason',
-            field=models.CharField(blank=True, choices=[('first_comment', 'first comment'), ('too_many_links', 'too many links'), ('moderation_word', 'listed word'), ('disallowed_word', 'disallowed word'), ('flagged', 'flagged by members'), ('returned', 'sent back for revision')], editable=False, max_length=20, verbose_name='held because'),
+            model_name="comment",
+            name="hold_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("first_comment", "first comment"),
+                    ("too_many_links", "too many links"),
+                    ("moderation_word", "listed word"),
+                    ("disallowed_word", "disallowed word"),
+                    ("flagged", "flagged by members"),
+                    ("returned", "sent back for revision"),
+                ],
+                editable=False,
+                max_length=20,
+                verbose_name="held because",
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='moderators_notified_at',
+            model_name="comment",
+            name="moderators_notified_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='parent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replies', to='comments.comment', verbose_name='in reply to'),
+            model_name="comment",
+            name="parent",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="replies",
+                to="comments.comment",
+                verbose_name="in reply to",
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='removal_reason',
-            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name='removal reason'),
+            model_name="comment",
+            name="removal_reason",
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="removal reason"),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='removed_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='removed at'),
+            model_name="comment",
+            name="removed_at",
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="removed at"),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='removed_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='removed by'),
+            model_name="comment",
+            name="removed_by",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="removed by",
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='returned_at',
-            field=models.DateTimeField(blank=True, editable=False, help_text='Set while a moderator has sent the comment back to its author for revision.', null=True, verbose_name='sent back at'),
+            model_name="comment",
+            name="returned_at",
+            field=models.DateTimeField(
+                blank=True,
+                editable=False,
+                help_text="Set while a moderator has sent the comment back to its author for revision.",
+                null=True,
+                verbose_name="sent back at",
+            ),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='returned_note',
-            field=models.TextField(blank=True, editable=False, verbose_name='note to the author'),
+            model_name="comment",
+            name="returned_note",
+            field=models.TextField(blank=True, editable=False, verbose_name="note to the author"),
         ),
         migrations.AddField(
-            model_name='comment',
-            name='thread_root',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='comments.comment'),
+            model_name="comment",
+            name="thread_root",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="comments.comment",
+            ),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(fields=['author', 'status', 'created'], name='comments_author_status_created'),
+            model_name="comment",
+            index=models.Index(fields=["author", "status", "created"], name="comments_author_status_created"),
         ),
         migrations.AddField(
-            model_name='commentflag',
-            name='comment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='flags', to='comments.comment', verbose_name='comment'),
+            model_name="commentflag",
+            name="comment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="flags",
+                to="comments.comment",
+                verbose_name="comment",
+            ),
         ),
         migrations.AddField(
-            model_name='commentflag',
-            name='dismissed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='dismissed by'),
+            model_name="commentflag",
+            name="dismissed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="dismissed by",
+            ),
         ),
         migrations.AddField(
-            model_name='commentflag',
-            name='flagged_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='flagged by'),
+            model_name="commentflag",
+            name="flagged_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="flagged by",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discussionsettings',
-            constraint=models.CheckConstraint(condition=models.Q(('pk', 1)), name='comments_discussionsettings_singleton'),
+            model_name="discussionsettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pk", 1)), name="comments_discussionsettings_singleton"
+            ),
         ),
         migrations.AddField(
-            model_name='moderationevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by'),
+            model_name="moderationevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="by",
+            ),
         ),
         migrations.AddField(
-            model_name='moderationevent',
-            name='comment',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='comments.comment', verbose_name='comment'),
+            model_name="moderationevent",
+            name="comment",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="comments.comment",
+                verbose_name="comment",
+            ),
         ),
         migrations.AddField(
-            model_name='notificationpreference',
-            name='member',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='comment_notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notificationpreference",
+            name="member",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="comment_notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='threadsubscription',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='thread_subscriptions', to=settings.AUTH_USER_MODEL, verbose_name='member'),
+            model_name="threadsubscription",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="thread_subscriptions",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="member",
+            ),
         ),
         migrations.AddField(
-            model_name='threadsubscription',
-            name='post',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to='blog.post', verbose_name='post'),
+            model_name="threadsubscription",
+            name="post",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="subscriptions",
+                to="blog.post",
+                verbose_name="post",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commentflag',
-            constraint=models.UniqueConstraint(fields=('comment', 'flagged_by'), name='comments_flag_once_per_member'),
+            model_name="commentflag",
+            constraint=models.UniqueConstraint(
+                fields=("comment", "flagged_by"), name="comments_flag_once_per_member"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commentflag',
-            constraint=models.CheckConstraint(condition=models.Q(('reason__in', ['spam', 'abuse', 'off_topic', 'other'])), name='comments_flag_reason_valid'),
+            model_name="commentflag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reason__in", ["spam", "abuse", "off_topic", "other"])),
+                name="comments_flag_reason_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='threadsubscription',
-            constraint=models.UniqueConstraint(fields=('post', 'member'), name='comments_one_subscription'),
+            model_name="threadsubscription",
+            constraint=models.UniqueConstraint(fields=("post", "member"), name="comments_one_subscription"),
         ),
     ]

@@ -14,22 +14,30 @@ def restore_search_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('blog', '0006_editorial_paths_pages'),
-        ('comments', '0006_comment_search'),
+        ("blog", "0006_editorial_paths_pages"),
+        ("comments", "0006_comment_search"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='comment',
-            name='wp_id',
-            field=models.PositiveBigIntegerField(blank=True, editable=False, help_text="The comment's ID in the WordPress export it came from.", null=True),
+            model_name="comment",
+            name="wp_id",
+            field=models.PositiveBigIntegerField(
+                blank=True,
+                editable=False,
+                help_text="The comment's ID in the WordPress export it came from.",
+                null=True,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='comment',
-            constraint=models.UniqueConstraint(condition=models.Q(('wp_id__isnull', False)), fields=('post', 'wp_id'), name='comments_one_import_per_wp_comment'),
+            model_name="comment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("wp_id__isnull", False)),
+                fields=("post", "wp_id"),
+                name="comments_one_import_per_wp_comment",
+            ),
         ),
         migrations.RunPython(restore_search_triggers, migrations.RunPython.noop),
     ]

@@ -26,7 +26,9 @@ def revoke(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     group = Group.objects.filter(name=EDITORS).first()
     if group is not None:
-        group.permissions.remove(*Permission.objects.filter(content_type__app_label="blog", codename=CODENAME))
+        group.permissions.remove(
+            *Permission.objects.filter(content_type__app_label="blog", codename=CODENAME)
+        )
 
 
 class Migration(migrations.Migration):

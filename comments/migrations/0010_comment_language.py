@@ -13,16 +13,22 @@ def restore_search_triggers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comments', '0009_editors_paths_pages'),
+        ("comments", "0009_editors_paths_pages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='comment',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('es', 'Español')], default='', help_text="The language it is written in; blank means the site's default language.", max_length=10, verbose_name='language'),
+            model_name="comment",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("es", "Español")],
+                default="",
+                help_text="The language it is written in; blank means the site's default language.",
+                max_length=10,
+                verbose_name="language",
+            ),
         ),
         migrations.RunPython(restore_search_triggers, migrations.RunPython.noop),
     ]

@@ -83,7 +83,9 @@ def comment_section(context, post):
         cached = cache.get(key)
         if cached is not None:
             threads_html, summary = cached
-            return _section(request, user, post, form, with_fresh_values(threads_html, request), summary, None, closed)
+            return _section(
+                request, user, post, form, with_fresh_values(threads_html, request), summary, None, closed
+            )
 
     page = build_thread_page(post, user, page=raw_page, discussion=discussion)
     # Rendered without the request: forms get the CSRF token's placeholder, replaced when served.

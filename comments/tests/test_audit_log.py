@@ -108,7 +108,9 @@ def test_every_membership_service_writes_an_event(owner, community):
     invitation = invite(community=community, inviter=owner, username_or_email=invited.username)
     invitation_accept(membership=invitation, member=invited)
     membership_change_role(membership=request, role=Membership.Role.MODERATOR, actor=owner)
-    membership_change_role(membership=request, role=Membership.Role.MODERATOR, actor=owner)  # no change: no event
+    membership_change_role(
+        membership=request, role=Membership.Role.MODERATOR, actor=owner
+    )  # no change: no event
     membership_join(community=community, member=leaver)
     membership_approve(membership=Membership.objects.get(member=leaver), actor=owner)
     membership_leave(community=community, member=leaver)
@@ -144,25 +146,38 @@ def test_the_page_shows_who_did_what_and_when_for_each_kind(owner, community):
     membership = membership_join(community=community, member=member)
     membership_approve(membership=membership, actor=owner)
     membership_change_role(membership=membership, role=Membership.Role.MODERATOR, actor=owner)
-    comment = CommentFactory(status=Comment.Status.PENDING, author_name="Cy Commenter", post__title="On habits")
-    comments_moderate(comments=Comment.objects.filter(pk=comment.pk), status=Comment.Status.SPAM, moderator=editor)
+    comment = CommentFactory(
+        status=Comment.Status.PENDING, author_name="Cy Commenter", post__title="On habits"
+    )
+    comments_moderate(
+        comments=Comment.objects.filter(pk=comment.pk), status=Comment.Status.SPAM, moderator=editor
+    )
     draft = PostFactory(status=Post.Status.DRAFT, title="Weekly roundup")
     client = client_for(editor)
-    client.post(reverse("admin:blog_post_changelist"), {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]})
+    client.post(
+        reverse("admin:blog_post_changelist"), {"action": "publish", ACTION_CHECKBOX_NAME: [draft.pk]}
+    )
 
     listed = rows(client.get(URL))
     assert any(
-        "Edna Editor @edna" in row and "marked as spam" in row and "Cy Commenter" in row and "On habits" in row
+        "Edna Editor @edna" in row
+        and "marked as spam" in row
+        and "Cy Commenter" in row
+        and "On habits" in row
         and "Pending → Spam" in row
         for row in listed
     ), listed
     assert any(
-        "Olga Owner @olga" in row and "changed the role" in row and "Mo Member in Reading circle" in row
+        "Olga Owner @olga" in row
+        and "changed the role" in row
+        and "Mo Member in Reading circle" in row
         and "Member → Moderator" in row
         for row in listed
     ), listed
     assert any(
-        "Edna Editor @edna" in row and "Admin actions" in row and "Weekly roundup" in row
+        "Edna Editor @edna" in row
+        and "Admin actions" in row
+        and "Weekly roundup" in row
         and "Changed Status with the action “Publish selected posts”." in row
         for row in listed
     ), listed
@@ -235,7 +250,9 @@ def make_log(owner, editor, size):
         membership_change_role(membership=membership, role=Membership.Role.MODERATOR, actor=owner)
     comments = [CommentFactory(status=Comment.Status.PENDING) for _ in range(size)]
     comments_moderate(
-        comments=Comment.objects.filter(pk__in=[c.pk for c in comments]), status=Comment.Status.REJECTED, moderator=editor
+        comments=Comment.objects.filter(pk__in=[c.pk for c in comments]),
+        status=Comment.Status.REJECTED,
+        moderator=editor,
     )
     LogEntry.objects.log_actions(user_id=editor.pk, queryset=comments, action_flag=CHANGE, change_message="x")
 
@@ -304,7 +321,9 @@ def test_post_bulk_actions_log_one_entry_per_post_changed(action, before, field)
 def test_comment_bulk_actions_log_one_entry_per_comment_changed(action):
     editor = EditorFactory()
     pending = [CommentFactory(status=Comment.Status.PENDING) for _ in range(2)]
-    already = CommentFactory(status={"approve": "approved", "reject": "rejected", "mark_spam": "spam"}[action])
+    already = CommentFactory(
+        status={"approve": "approved", "reject": "rejected", "mark_spam": "spam"}[action]
+    )
     response = client_for(editor).post(
         reverse("admin:comments_comment_changelist"),
         {"action": action, ACTION_CHECKBOX_NAME: [c.pk for c in (*pending, already)]},
@@ -318,10 +337,15 @@ def test_comment_bulk_actions_log_one_entry_per_comment_changed(action):
 def test_dismissing_flags_in_the_admin_logs_each_flag():
     editor = EditorFactory()
     comment = CommentFactory()
-    flags = [CommentFlag.objects.create(comment=comment, flagged_by=UserFactory(), reason="spam") for _ in range(2)]
+    flags = [
+        CommentFlag.objects.create(comment=comment, flagged_by=UserFactory(), reason="spam") for _ in range(2)
+    ]
     response = client_for(editor).post(
-        reverse("admin:comments_commentflag_changelist"), {"action": "dismiss", ACTION_CHECKBOX_NAME: [flags[0].pk]}
+        reverse("admin:comments_commentflag_changelist"),
+        {"action": "dismiss", ACTION_CHECKBOX_NAME: [flags[0].pk]},
     )
     assert response.status_code == 302
     entries = admin_entries(CommentFlag, user=editor, action_flag=CHANGE)
-    assert sorted(int(e.object_id) for e in entries) == sorted(f.pk for f in flags)  # all open flags on the comment
+    assert sorted(int(e.object_id) for e in entries) == sorted(
+        f.pk for f in flags
+    )  # all open flags on the comment

@@ -44,7 +44,9 @@ def test_comments_committed_at_the_same_moment_are_both_counted():
     def first():
         try:
             with transaction.atomic():
-                submitted.append(services.comment_submit(post=post, author=first_member, body="First at once"))
+                submitted.append(
+                    services.comment_submit(post=post, author=first_member, body="First at once")
+                )
                 first_counted.set()
                 assert first_may_commit.wait(timeout=20)
         finally:

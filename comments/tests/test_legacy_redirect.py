@@ -30,7 +30,9 @@ def test_old_page_links_redirect_to_the_page_at_its_path(client):
     from blog.models import Page
 
     parent = Page.objects.create(title="About", slug="about", status=Page.Status.PUBLISHED, wp_id=2)
-    child = Page.objects.create(title="Team", slug="team", parent=parent, status=Page.Status.PUBLISHED, wp_id=9)
+    child = Page.objects.create(
+        title="Team", slug="team", parent=parent, status=Page.Status.PUBLISHED, wp_id=9
+    )
     Page.objects.create(title="Hidden", slug="hidden", status=Page.Status.DRAFT, wp_id=10)
     response = client.get("/?page_id=9")
     assert response.status_code == 301

@@ -117,7 +117,9 @@ def test_invalid_utf8_in_the_request_does_not_break_the_form(client, member):
     post = PostFactory()
     data = urlencode(comment_data("placeholder")).replace("placeholder", "broken+%ED%A0%80+bytes")
     response = client.post(
-        reverse("comments:post", kwargs={"post_id": post.pk}), data, content_type="application/x-www-form-urlencoded"
+        reverse("comments:post", kwargs={"post_id": post.pk}),
+        data,
+        content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 302
     assert Comment.objects.get(post=post).body.startswith("broken ")

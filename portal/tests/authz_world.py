@@ -59,7 +59,14 @@ ROLES = [
     "superuser",
 ]
 # Who belongs to Circle (and so reads its members-only post), and who leads it.
-CIRCLE_READERS = {"community_member", "community_moderator", "post_author", "community_owner", "editor", "superuser"}
+CIRCLE_READERS = {
+    "community_member",
+    "community_moderator",
+    "post_author",
+    "community_owner",
+    "editor",
+    "superuser",
+}
 CIRCLE_LEADERS = {"community_moderator", "post_author", "community_owner", "editor", "superuser"}
 CIRCLE_MANAGERS = {"community_owner", "editor", "superuser"}
 WARD_READERS = {"other_member", "editor", "superuser"}
@@ -99,7 +106,9 @@ class World:
             "community_moderator": MembershipFactory(
                 **circle, member=u["community_moderator"], role=Membership.Role.MODERATOR
             ),
-            "post_author": MembershipFactory(**circle, member=u["post_author"], role=Membership.Role.MODERATOR),
+            "post_author": MembershipFactory(
+                **circle, member=u["post_author"], role=Membership.Role.MODERATOR
+            ),
         }
         self.owner_membership = Membership.objects.get(community=self.circle, member=u["community_owner"])
         self.applicant = MembershipFactory(**circle, status=Membership.Status.REQUESTED)
@@ -153,11 +162,15 @@ class World:
             tags=[tag],
         )
         # The author's first comment is held (a member's first comment is), the second approved.
-        self.held = comment_submit(post=self.public_post, author=u["author"], body=f"{SECRET_HELD} first try.")
+        self.held = comment_submit(
+            post=self.public_post, author=u["author"], body=f"{SECRET_HELD} first try."
+        )
         assert self.held.status == Comment.Status.PENDING
         self.comment = CommentFactory(post=self.public_post, author=u["author"], body="An approved thought.")
         self.members_comment = CommentFactory(
-            post=self.members_post, author=u["community_member"], body=f"{SECRET_COMMENT} is the tussock word."
+            post=self.members_post,
+            author=u["community_member"],
+            body=f"{SECRET_COMMENT} is the tussock word.",
         )
         self.flag = comment_flag(comment=self.comment, member=ward_member, reason="off_topic", note="")
         self.ward_held = comment_submit(post=self.ward_post, author=ward_member, body="Held in the ward.")

@@ -190,7 +190,9 @@ def test_a_members_new_comment_shows_as_held_and_the_message_is_not_lost(post):
     cached_page(client, post.get_absolute_url())
 
     response = client.post(
-        reverse("comments:post", kwargs={"post_id": post.pk}), comment_data("My first thought here."), follow=True
+        reverse("comments:post", kwargs={"post_id": post.pk}),
+        comment_data("My first thought here."),
+        follow=True,
     )
 
     page = response.content.decode()
@@ -206,7 +208,9 @@ def test_a_comment_in_its_edit_window_keeps_the_page_out_of_the_cache(post):
     client.get(post.get_absolute_url())
     response = client.get(post.get_absolute_url())
     assert "X-Page-Cache" not in response
-    assert reverse("comments:edit", kwargs={"comment_id": post.comments.get().pk}) in response.content.decode()
+    assert (
+        reverse("comments:edit", kwargs={"comment_id": post.comments.get().pk}) in response.content.decode()
+    )
 
 
 def test_a_comment_past_its_edit_window_is_cached(post):
@@ -233,7 +237,9 @@ def test_another_members_approved_comment_shows_at_once(post):
 def test_a_member_removed_from_a_community_loses_its_members_only_post_at_once():
     owner = UserFactory()
     community = CommunityFactory(owner=owner)
-    post = PostFactory(title="Our private retrospective", community=community, visibility=Post.Visibility.MEMBERS)
+    post = PostFactory(
+        title="Our private retrospective", community=community, visibility=Post.Visibility.MEMBERS
+    )
     mina = UserFactory()
     membership_services.membership_join(community=community, member=mina)
     membership = Membership.objects.get(community=community, member=mina)

@@ -72,7 +72,9 @@ class Command(BaseCommand):
             with (
                 transaction.atomic(),
                 # Rendering is what is measured: no whole-page cache (see get() for the fragments).
-                override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], PAGE_CACHE_SECONDS=0),
+                override_settings(
+                    ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], PAGE_CACHE_SECONDS=0
+                ),
             ):
                 rows = self.run(counts, repeat=repeat, signed_in=signed_in, per_page=per_page)
                 raise Rollback
