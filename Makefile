@@ -24,17 +24,21 @@ endef
 .PHONY: help run worker test lint format migrate seed clean bench screenshots messages makemessages scale-demo backup restore
 
 help:
-	@echo "make run   - install, migrate, seed demo data and serve on http://$(HOST):$(PORT), with the task worker"
-	@echo "make worker - run the background task worker alone (sends the notification emails)"
-	@echo "make test  - install the dev requirements and run the whole test suite"
-	@echo "make lint  - ruff check"
-	@echo "make backup - back up the database and media files to var/backups/ (FILE=path to choose the file)"
-	@echo "make restore FILE=path - restore a backup made by make backup (replaces the data: asks first)"
-	@echo "make messages - compile the translation catalogs (locale/*/LC_MESSAGES/*.mo; needs GNU gettext)"
+	@echo "make run         - install, migrate, seed the demo data and serve on http://$(HOST):$(PORT), with the task worker"
+	@echo "make test        - install the dev requirements and run the whole test suite (prints the ten slowest tests)"
+	@echo "make lint        - ruff check, ruff format --check and the layers contract (lint-imports)"
+	@echo "make format      - ruff format the whole tree"
+	@echo "make migrate     - install the requirements and apply the migrations"
+	@echo "make seed        - migrate, then load the demo data (idempotent)"
+	@echo "make worker      - run the background task worker alone (sends the notification emails)"
+	@echo "make messages    - compile the translation catalogs (locale/*/LC_MESSAGES/*.mo; needs GNU gettext)"
 	@echo "make makemessages - update locale/es/LC_MESSAGES/django.po from the code and templates"
-	@echo "make bench - HTTP load benchmark: gunicorn (DEBUG off) + wrk on a 10,000-post database (var/bench)"
+	@echo "make backup      - back up the database and media files to var/backups/ (FILE=path to choose the file)"
+	@echo "make restore FILE=path - restore a backup made by make backup (replaces the data: asks first)"
+	@echo "make bench       - HTTP load benchmark: gunicorn (DEBUG off) + wrk on a 10,000-post database (var/bench)"
 	@echo "make screenshots - every page type at 1280 px and 375 px (light theme) into var/screenshots/ (needs Chromium)"
-	@echo "make scale-demo - two gunicorn servers + two task workers on PostgreSQL and Redis: sessions, cache, tasks"
+	@echo "make scale-demo  - two gunicorn servers + two task workers on PostgreSQL and Redis: sessions, cache, tasks"
+	@echo "make clean       - remove the virtualenv, var/ (the SQLite database, media, bench data) and tool caches"
 
 $(PY):
 	@python=$$($(FIND_PYTHON)) || { \
@@ -101,10 +105,12 @@ restore: $(VENV)/.installed
 	$(PY) manage.py restore "$(FILE)"
 
 test: $(VENV)/.installed-dev messages
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=10
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # Seeds var/bench/bench.sqlite3 (or the database in DATABASE_URL), serves it with gunicorn
 # the production way and drives each page with wrk; BENCH_DURATION=seconds per page (10).
@@ -124,4 +130,4 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis .import_linter_cache

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from portal.i18n import in_language_of, set_language_cookie, switch_to_member_language
+from core.i18n import in_language_of, set_language_cookie, switch_to_member_language
 
 from . import services
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from portal.images import ImageUploadValidator, reencode
+from core.images import ImageUploadValidator, reencode
 
 from .models import Community, Membership, User
 
@@ -176,10 +176,6 @@ class AdminUserChangeForm(UserChangeForm):
         return process_avatar(avatar)
 
 
-# "new/" is the address of the create page, so no community may take it as its slug.
-RESERVED_COMMUNITY_SLUGS = frozenset({"new"})
-
-
 def process_logo(upload):
     """Verify an uploaded community logo like an avatar; the model re-encodes it on save."""
     ImageUploadValidator(settings.AVATAR_MAX_UPLOAD_BYTES, settings.AVATAR_MAX_PIXELS)(upload)
@@ -320,7 +316,7 @@ class InviteForm(forms.Form):
 
 
 class CommunityAdminForm(forms.ModelForm):
-    """The admin's community form: logos are verified like members' uploads; reserved slugs refused."""
+    """The admin's community form: logos verified like members' uploads (the model refuses reserved slugs)."""
 
     class Meta:
         model = Community
@@ -335,14 +331,6 @@ class CommunityAdminForm(forms.ModelForm):
             "parent",
             "created_by",
         ]
-
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
-        if slug in RESERVED_COMMUNITY_SLUGS:
-            raise ValidationError(
-                _("“%(slug)s” is reserved for the site's own pages."), params={"slug": slug}
-            )
-        return slug
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

@@ -1,13 +1,24 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from portal.images import reencode_with_thumbnail
-from portal.markup import render_markdown
+from core.images import reencode_with_thumbnail
+from core.markup import render_markdown
+
+# First segments of the site's own pages under /communities/ (portal/community_urls.py):
+# a community with one of these slugs would have its pages caught by them.
+RESERVED_COMMUNITY_SLUGS = frozenset({"new", "membership", "invitation"})
+
+
+def validate_community_slug(slug):
+    """Refuse a slug that belongs to the site's own pages, wherever a community is saved through a form."""
+    if slug in RESERVED_COMMUNITY_SLUGS:
+        raise ValidationError(_("“%(slug)s” is reserved for the site's own pages."), params={"slug": slug})
 
 
 def avatar_upload_to(user, filename):
@@ -53,7 +64,7 @@ class User(AbstractUser):
         blank=True,
         help_text=_("The language of the interface and of the emails the portal sends you."),
     )
-    # Part of the key of the member's cached pages (portal/page_cache.py): bumped,
+    # Part of the key of the member's cached pages (portal/middleware.py): bumped,
     # without a signal, by whatever changes what only this member sees.
     page_version = models.PositiveIntegerField(default=0, editable=False)
 
@@ -77,6 +88,11 @@ class User(AbstractUser):
 
     def get_absolute_url(self):
         return reverse("accounts:profile", kwargs={"username": self.username})
+
+    @staticmethod
+    def bump_page_version(member_id) -> None:
+        """Make this member's cached pages unreachable: their ``page_version`` keys them."""
+        User.objects.filter(pk=member_id).update(page_version=F("page_version") + 1)
 
 
 def community_logo_upload_to(community, filename):
@@ -117,7 +133,7 @@ class Community(models.Model):
         INVITATION = "invitation", _("By invitation only")
 
     name = models.CharField(_("name"), max_length=120)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, validators=[validate_community_slug])
     description = models.TextField(_("description"), blank=True, help_text=_("In Markdown."))
     description_html = models.TextField(editable=False, blank=True)
     logo = models.ImageField(_("logo"), upload_to=community_logo_upload_to, blank=True)
@@ -373,4 +389,6 @@ class MembershipEvent(models.Model):
         labels = dict(Membership.Role.choices)
         if self.old_role == self.new_role:
             return ""
-        return f"{labels.get(self.old_role, self.old_role) or '—'} → {labels.get(self.new_role, self.new_role) or '—'}"
+        old = labels.get(self.old_role, self.old_role) or "—"
+        new = labels.get(self.new_role, self.new_role) or "—"
+        return f"{old} → {new}"

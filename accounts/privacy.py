@@ -5,9 +5,9 @@ module, the way WordPress plugins register personal-data exporters and
 erasers: ``@exporter`` functions return sections of the export (a dict of
 name → JSON-serializable data, in a fixed number of queries whatever the
 member has written), ``@eraser`` functions remove or anonymize the member's
-rows. The modules are found like ``admin.py`` modules
-(``autodiscover_modules("privacy")``), so ``accounts`` knows nothing of
-``blog`` or ``comments`` and the dependency arrows stay one-way.
+rows. Each app imports its ``privacy`` module in its ``AppConfig.ready()``,
+which registers its functions here: ``accounts`` knows nothing of ``blog``
+or ``comments`` and the dependency arrows stay one-way.
 
 This module declares the accounts app's own data: the profile, email
 addresses, community memberships and invitations.
@@ -21,14 +21,14 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils import translation
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext
+
+from core.links import absolute_url
 
 from .models import Invitation, Membership, User
 
 EXPORTERS: list[Callable[[User], dict]] = []
 ERASERS: list[Callable[[User], None]] = []
-_discovered = False
 
 
 def exporter(func):
@@ -41,21 +41,8 @@ def eraser(func):
     return func
 
 
-def discover() -> None:
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("privacy")
-        _discovered = True
-
-
-def absolute_url(path: str) -> str:
-    """Links in the export are absolute: the file is read away from the site."""
-    return f"{settings.PORTAL_BASE_URL}{path}" if path else ""
-
-
 def export_member_data(user: User) -> dict:
     """Everything the portal keeps about ``user``, as one JSON-serializable dict."""
-    discover()
     data = {"format": "learning-portal-member-data/1", "site": settings.PORTAL_BASE_URL}
     for func in EXPORTERS:
         data.update(func(user))
@@ -63,7 +50,6 @@ def export_member_data(user: User) -> dict:
 
 
 def erase_member_data(user: User) -> None:
-    discover()
     for func in ERASERS:
         func(user)
 
@@ -129,7 +115,7 @@ def export_account(user: User) -> dict:
 
 @eraser
 def erase_account(user: User) -> None:
-    """Memberships, email addresses, the invitations sent to them, and the member's name in the admin history."""
+    """Memberships, email addresses, the invitations sent to them, the member's name in the admin history."""
     addresses = member_email_addresses(user)
     if addresses:
         to_them = Q()

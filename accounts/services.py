@@ -17,12 +17,12 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from portal import ratelimit
+from core import ratelimit
+from core.slugs import unique_slug
 
-from .models import Community, Invitation, Membership, MembershipEvent, User
+from .models import RESERVED_COMMUNITY_SLUGS, Community, Invitation, Membership, MembershipEvent, User
 
 # Slugs that would hide a community behind another page of /communities/.
-RESERVED_SLUGS = {"new", "membership", "invitation"}
 
 Role = Membership.Role
 Status = Membership.Status
@@ -88,21 +88,15 @@ def may_create_community(user) -> bool:
     return user.is_staff or not settings.COMMUNITY_CREATION_STAFF_ONLY
 
 
-def unique_community_slug(name: str) -> str:
-    base = slugify(name)[:100].strip("-") or "community"
-    slug, number = base, 2
-    while slug in RESERVED_SLUGS or Community.objects.filter(slug=slug).exists():
-        slug, number = f"{base}-{number}", number + 1
-    return slug
-
-
 @transaction.atomic
 def community_create(*, creator, name: str, **fields) -> Community:
     if not may_create_community(creator):
         raise PermissionDenied(_("Only editors can create communities on this site."))
     community = Community(name=name, created_by=creator, **fields)
     if not community.slug:
-        community.slug = unique_community_slug(name)
+        community.slug = unique_slug(
+            Community, slugify(name) or "community", max_length=120, unavailable=RESERVED_COMMUNITY_SLUGS
+        )
     community.full_clean()
     community.save()
     membership = Membership.objects.create(
@@ -478,7 +472,7 @@ def account_delete(*, user) -> User:
     Refused (ValidationError naming them) while the member is the only owner
     of a community: they must make someone else an owner first.
     """
-    from portal.page_cache import bump_content_version
+    from core.page_cache import bump_content_version
 
     from .privacy import erase_member_data
 

@@ -6,7 +6,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from portal.i18n import in_language_of
+from core.i18n import in_language_of
 
 from .models import Invitation, Membership
 

@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import views
+from .views import profiles
 
 app_name = "accounts"
 
 urlpatterns = [
-    path("members/<str:username>/", views.ProfileView.as_view(), name="profile"),
-    path("accounts/profile/", views.edit_profile, name="edit_profile"),
-    path("accounts/profile/data/", views.my_data, name="my_data"),
-    path("accounts/profile/delete/", views.delete_account, name="delete_account"),
+    path("members/<str:username>/", profiles.ProfileView.as_view(), name="profile"),
+    path("accounts/profile/", profiles.edit_profile, name="edit_profile"),
+    path("accounts/profile/data/", profiles.my_data, name="my_data"),
+    path("accounts/profile/delete/", profiles.delete_account, name="delete_account"),
 ]

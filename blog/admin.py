@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from portal.page_cache import bump_content_version
+from core.page_cache import bump_content_version
 
 from .models import Category, Post
 
@@ -266,7 +266,7 @@ class PostAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("rendered body"))
     def body_preview(self, post):
-        # body_html is the sanitizer's output (see portal.markup), the only HTML we mark safe.
+        # body_html is the sanitizer's output (see core.markup), the only HTML we mark safe.
         return mark_safe(post.body_html)  # noqa: S308
 
     def _update_and_log(self, request, queryset, action, **values) -> int:
@@ -275,7 +275,7 @@ class PostAdmin(SimpleHistoryAdmin):
         One LogEntry per post changed (``log_bulk_change``: History in the
         admin, and the audit log) and one revision in the post's history
         (django-simple-history, which ``update()`` bypasses), and cached pages
-        invalidated (``update()`` sends no signal: portal/page_cache.py).
+        invalidated (``update()`` sends no signal: core/page_cache.py).
         """
         ids = list(queryset.values_list("pk", flat=True))
         changed = Post.objects.filter(pk__in=ids).update(**values)

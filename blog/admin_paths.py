@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin import CategoryAdmin
 from .models import Category, LearningPath, LearningPathStep, Page
-from .views import CategoryPostsView
+from .views.posts import CategoryPostsView
 
 STEP_SPACING = 10
 

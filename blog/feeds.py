@@ -274,7 +274,7 @@ def feed_variant(feed_class, *, atom=False, full=False):
 
 
 def feed_paths(route, name, feed_class):
-    """The four URL patterns of a feed: ``<route>``, ``<route>full/``, ``<route>atom/``, ``<route>atom/full/``.
+    """A feed's four URL patterns: ``<route>``, ``<route>full/``, ``<route>atom/``, ``<route>atom/full/``.
 
     Named ``<name>``, ``<name>_full``, ``<name>_atom`` and ``<name>_atom_full``.
     """

@@ -12,7 +12,7 @@ from .models import Category, Post
 
 
 def interface_language() -> str:
-    """The language of the current request's interface, as one of settings.LANGUAGES (the content language's default)."""
+    """The current interface language, as one of settings.LANGUAGES: the default content language."""
     return get_supported_language_variant(get_language() or settings.LANGUAGE_CODE)
 
 

@@ -1,30 +1,15 @@
-import functools
-import hashlib
-import math
-import operator
 import os
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.db.models import (
-    Case,
-    Count,
-    ExpressionWrapper,
     F,
-    FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     Subquery,
-    Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -35,8 +20,10 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from accounts.models import Community, Membership
-from portal.images import ImageUploadValidator, reencode_with_thumbnail
-from portal.markup import render_markdown
+from core.images import ImageUploadValidator, reencode_with_thumbnail
+from core.markup import render_markdown
+from core.page_cache import NO_SCHEDULED_POST
+from core.slugs import unique_slug
 
 
 def cover_upload_to(post, filename):
@@ -54,16 +41,6 @@ def cover_upload_to(post, filename):
 cover_validator = ImageUploadValidator(
     max_bytes=settings.COVER_MAX_UPLOAD_BYTES, max_pixels=settings.COVER_MAX_PIXELS
 )
-
-
-def unique_slug(model, value, *, instance_pk=None, max_length=200):
-    """Slugify ``value`` and add -2, -3, … until no other row of ``model`` has it."""
-    base = slugify(value)[: max_length - 8].strip("-") or "untitled"
-    candidate, number = base, 2
-    others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager
-    while others.filter(slug=candidate).exists():
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
 
 
 class Category(models.Model):
@@ -91,7 +68,9 @@ class Category(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Category, self.name, instance_pk=self.pk, max_length=100)
+            self.slug = unique_slug(
+                Category, slugify(self.name) or "untitled", exclude_pk=self.pk, max_length=100
+            )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -147,18 +126,19 @@ class PostQuerySet(models.QuerySet):
             )
         return self.readable_by(user).published()
 
+    def next_publication_time(self) -> float:
+        """When the next scheduled post comes due, as a timestamp (``NO_SCHEDULED_POST`` if none)."""
+        moment = (
+            self.filter(status=Post.Status.PUBLISHED, publish_at__gt=timezone.now())
+            .order_by("publish_at")
+            .values_list("publish_at", flat=True)
+            .first()
+        )
+        return moment.timestamp() if moment else NO_SCHEDULED_POST
+
     def with_list_data(self):
         """What a list of post cards shows: author, categories and tags, in three queries."""
         return self.select_related("author", "community").prefetch_related("categories", "tags")
-
-    # How related posts are ranked (see related_to): a shared category is worth about
-    # as much as a tag on a third to two thirds of the posts; the recency steps
-    # approximate a decay over two years and only reorder posts of similar scores.
-    RELATED_CATEGORY_WEIGHT = 0.5
-    RELATED_RECENCY_STEPS = ((7, 0.3), (30, 0.25), (91, 0.2), (182, 0.15), (365, 0.1), (730, 0.05))
-    # How many candidates related_to ranks at most: per shared tag, and for the shared categories.
-    RELATED_CANDIDATES_PER_TAG = 300
-    RELATED_CANDIDATES_BY_CATEGORY = 200
 
     def _count(self):
         """``SELECT COUNT(*)`` of this queryset, as an uncorrelated scalar subquery.
@@ -168,95 +148,6 @@ class PostQuerySet(models.QuerySet):
         """
         counted = self.order_by().values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
         return Subquery(counted, output_field=IntegerField())
-
-    def related_to(self, post, *, tag_ids, category_ids):
-        """The posts of this queryset that share a tag or a category with ``post``, best first.
-
-        Callers pass the reader's posts (``Post.objects.visible_to(user).published()``),
-        so only posts the reader may open are ranked. A candidate's
-        ``related_score`` is
-
-        * the sum, over the tags it shares with ``post``, of the tag's inverse
-          document frequency ``log(N / n)`` among public posts (``tag_weights``:
-          a tag on every post weighs 0, a rare tag much more);
-        * plus ``RELATED_CATEGORY_WEIGHT`` per shared category;
-        * plus a recency bonus (``RELATED_RECENCY_STEPS``: 0.3 for a post of
-          the last week, down to nothing after two years).
-
-        The candidates are bounded whatever the size of the site: the
-        ``RELATED_CANDIDATES_PER_TAG`` posts most recently added to each shared
-        tag and the ``RELATED_CANDIDATES_BY_CATEGORY`` most recently added to
-        the shared categories (a post that shares only a category scores by
-        recency alone, so the newest are the best of them). One query lists and ranks them; the weights go in
-        as constants, so each candidate's tag score is one correlated SUM over
-        its shared tags. Ties go to the newer post.
-        """
-        tag_ids, category_ids = sorted(set(tag_ids)), sorted(set(category_ids))
-        if not tag_ids and not category_ids:
-            return self.none()
-        float_field = FloatField()
-
-        tag_score = Value(0.0, output_field=float_field)
-        if tag_ids:
-            weights = tag_weights(tag_ids)
-            weight_of_tag = Case(
-                *(When(tag_id=tag_id, then=Value(weight)) for tag_id, weight in weights.items()),
-                default=Value(0.0),
-                output_field=float_field,
-            )
-            summed = (
-                TaggedPost.objects.filter(content_object=OuterRef("pk"), tag_id__in=tag_ids)
-                .values("content_object")
-                .annotate(score=Sum(weight_of_tag))
-                .values("score")
-            )
-            tag_score = Coalesce(Subquery(summed, output_field=float_field), Value(0.0))
-        shared_categories = (
-            Post.categories.through.objects.filter(post=OuterRef("pk"), category_id__in=category_ids)
-            .values("post")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        now = timezone.now()
-        recency = Case(
-            *(
-                When(publish_at__gte=now - timedelta(days=days), then=Value(bonus))
-                for days, bonus in self.RELATED_RECENCY_STEPS
-            ),
-            default=Value(0.0),
-            output_field=float_field,
-        )
-        candidates = [
-            Q(
-                pk__in=TaggedPost.objects.filter(tag_id=tag_id)
-                .order_by("-content_object_id")
-                .values("content_object")[: self.RELATED_CANDIDATES_PER_TAG]
-            )
-            for tag_id in tag_ids
-        ]
-        if category_ids:
-            newest = Post.categories.through.objects.filter(category_id__in=category_ids).order_by("-post_id")
-            candidates.append(Q(pk__in=newest.values("post")[: self.RELATED_CANDIDATES_BY_CATEGORY]))
-        sharing = functools.reduce(operator.or_, candidates)
-        return (
-            self.filter(sharing)
-            .exclude(pk=post.pk)
-            # Aliases, not annotations: each subquery then appears once in the SQL, in the total.
-            .alias(
-                tag_score=tag_score,
-                shared_categories=Coalesce(Subquery(shared_categories), 0),
-                recency=recency,
-            )
-            .annotate(
-                related_score=ExpressionWrapper(
-                    F("tag_score")
-                    + F("shared_categories") * Value(self.RELATED_CATEGORY_WEIGHT)
-                    + F("recency"),
-                    output_field=float_field,
-                )
-            )
-            .order_by("-related_score", "-publish_at", "-pk")
-        )
 
 
 def reading_scope(user) -> str:
@@ -276,37 +167,6 @@ def reading_scope(user) -> str:
         ids = sorted(Membership.objects.active().filter(member=user).values_list("community_id", flat=True))
         user._active_community_ids = ids
     return "member:" + ",".join(map(str, ids))
-
-
-TAG_WEIGHTS_CACHE_SECONDS = 3600
-
-
-def tag_weights(tag_ids) -> dict[int, float]:
-    """Each tag's inverse document frequency ``log(N / n)`` among the public, published posts.
-
-    Ranking weights, never shown: counted among public posts so that the same
-    weights serve every reader (and say nothing of members-only posts), and
-    cached for an hour, since they move slowly and counting them reads every post.
-    """
-    tag_ids = sorted(set(tag_ids))
-    # A digest of the ids: a post with many tags would make a key longer than caches allow.
-    key = "blog:tag-weights:" + hashlib.sha256(",".join(map(str, tag_ids)).encode()).hexdigest()[:32]
-    weights = cache.get(key)
-    if weights is None:
-        counts = Post.objects.visible_to(None).aggregate(
-            total=Count("pk", distinct=True),
-            **{
-                f"tag_{tag_id}": Count("pk", filter=Q(tagged_items__tag_id=tag_id), distinct=True)
-                for tag_id in tag_ids
-            },
-        )
-        total = counts["total"] or 0
-        weights = {
-            tag_id: math.log(total / counts[f"tag_{tag_id}"]) if counts[f"tag_{tag_id}"] else 0.0
-            for tag_id in tag_ids
-        }
-        cache.set(key, weights, TAG_WEIGHTS_CACHE_SECONDS)
-    return weights
 
 
 class Post(models.Model):
@@ -455,7 +315,7 @@ class Post(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Post, self.title, instance_pk=self.pk)
+            self.slug = unique_slug(Post, slugify(self.title) or "untitled", exclude_pk=self.pk)
         self.render()
         self.fill_search_fields()
         update_fields = kwargs.get("update_fields")
@@ -480,7 +340,7 @@ class Post(models.Model):
 
     @property
     def content_language(self) -> str:
-        """The language it is written in: its own, or the site's default (settings.LANGUAGE_CODE) when blank."""
+        """The language it is written in: its own, or the site's default (LANGUAGE_CODE) when blank."""
         return self.language or settings.LANGUAGE_CODE
 
     @property
@@ -532,13 +392,9 @@ SEARCH_FIELDS = ("search_title", "search_tags", "search_excerpt", "search_body")
 
 
 def post_tags_changed(sender, instance, action, **kwargs):
-    """Keep ``Post.search_tags`` in step with the post's tags.
+    """Keep ``Post.search_tags`` in step with the post's tags, whoever sets them (forms, admin, code).
 
-    Forms and the admin set tags after saving the post, through taggit's
-    manager, which sends ``m2m_changed``; this is the one hook every path
-    shares. It only refreshes a derived column, as ``save()`` does for the
-    others. (Bulk inserts of ``TaggedPost`` send nothing: they fill
-    ``search_tags`` themselves.)
+    Bulk inserts of ``TaggedPost`` send no signal: they fill ``search_tags`` themselves.
     """
     if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, Post):
         instance.refresh_search_tags()

@@ -6,7 +6,8 @@ to the site, as on WordPress-like sites. Posts that never went out (drafts and
 posts in review) are deleted with their revision history and cover images.
 """
 
-from accounts.privacy import absolute_url, eraser, exporter
+from accounts.privacy import eraser, exporter
+from core.links import absolute_url
 
 from .models import Follow, Post, StepCompletion
 

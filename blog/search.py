@@ -56,7 +56,8 @@ SQLite
     ``bm25()`` (title 10, tags and excerpt 4, body 1). Every word of the
     query goes to FTS5 inside double quotes, so no user input is ever read
     as an FTS5 operator. The query joins the FTS5 table so that SQLite runs
-    the MATCH once and reads each match by id (see :func:`match`). Django rebuilds a SQLite table for most later
+    the MATCH once and reads each match by id (see :func:`match`). Django
+    rebuilds a SQLite table for most later
     ``AlterField``/``AddField`` operations, which drops the triggers: a
     migration that does so on ``blog_post`` or ``comments_comment`` must end
     with :func:`restore_sqlite_index`; ``blog/tests/test_search.py`` fails
@@ -312,18 +313,10 @@ def sqlite_triggers(index: SearchIndex) -> list[str]:
 
 
 def restore_sqlite_index(connection, *indexes: SearchIndex) -> None:
-    """Create the FTS5 triggers of ``indexes`` again and rebuild their tables.
+    """Create the FTS5 triggers of ``indexes`` again and rebuild their tables (SQLite with FTS5 only).
 
-    For a migration after which Django rebuilt ``blog_post`` or
-    ``comments_comment`` on SQLite (most ``AlterField`` and ``AddField``
-    operations do), which drops the triggers::
-
-        migrations.RunPython(
-            lambda apps, schema_editor: restore_sqlite_index(schema_editor.connection, POST_INDEX),
-            migrations.RunPython.noop,
-        )
-
-    Does nothing on other databases or without FTS5.
+    A migration after which Django rebuilt ``blog_post`` or ``comments_comment``
+    (most AlterField and AddField do, dropping the triggers) ends by calling this.
     """
     if connection.vendor != "sqlite" or not fts5_available():
         return

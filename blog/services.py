@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from accounts.models import Community
-from portal.page_cache import bump_content_version
+from core.page_cache import bump_content_version
 
 from .models import Category, Follow, Post, TaggedPost
 from .search import tags_index_text

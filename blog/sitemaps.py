@@ -28,11 +28,6 @@ from .models import Category, Post
 SITEMAP_LIMIT = 5_000  # URLs per sitemap page; the protocol allows 50,000, but each page is one response
 
 
-def readable_posts():
-    """The posts a visitor who is not signed in may read: the one rule, as everywhere."""
-    return Post.objects.visible_to(None).published()
-
-
 def last_change(prefix=""):
     """A post's last change: its last save, or its publish date if it was scheduled and came out later."""
     return Greatest(f"{prefix}updated", f"{prefix}publish_at")
@@ -40,7 +35,8 @@ def last_change(prefix=""):
 
 def latest_post_change(relation):
     """The last change of the readable posts reached through ``relation``, for an annotation."""
-    return Max(last_change(f"{relation}__"), filter=Q(**{f"{relation}__in": readable_posts()}))
+    readable = Post.objects.visible_to(None).published()
+    return Max(last_change(f"{relation}__"), filter=Q(**{f"{relation}__in": readable}))
 
 
 class PortalSitemap(Sitemap):
@@ -58,14 +54,15 @@ class PortalSitemap(Sitemap):
 class PostSitemap(PortalSitemap):
     def items(self):
         return (
-            readable_posts()
+            Post.objects.visible_to(None)
+            .published()
             .annotate(last_change=last_change())
             .only("slug", "publish_at", "updated")
             .order_by("-publish_at", "-id")
         )
 
     def get_latest_lastmod(self):
-        return readable_posts().aggregate(latest=Max(last_change()))["latest"]
+        return Post.objects.visible_to(None).published().aggregate(latest=Max(last_change()))["latest"]
 
 
 class CategorySitemap(PortalSitemap):
@@ -80,7 +77,9 @@ class TagSitemap(PortalSitemap):
 
     def items(self):
         return (
-            Tag.objects.filter(blog_taggedpost_items__content_object__in=readable_posts())
+            Tag.objects.filter(
+                blog_taggedpost_items__content_object__in=Post.objects.visible_to(None).published()
+            )
             .annotate(last_change=Max(last_change("blog_taggedpost_items__content_object__")))
             .order_by("name", "pk")
         )
@@ -116,7 +115,7 @@ class ProfileSitemap(PortalSitemap):
         self.contributors = contributors
 
     def items(self):
-        has_public_work = Q(pk__in=readable_posts().values("author"))
+        has_public_work = Q(pk__in=Post.objects.visible_to(None).published().values("author"))
         for members in self.contributors:
             has_public_work |= Q(pk__in=members())
         return (

@@ -1,7 +1,7 @@
 """The weekly digest email: the week's posts from what a member follows.
 
 ``python manage.py send_digests`` (run daily by cron or a systemd timer, see
-the README) enqueues one ``send_digest`` task per member who chose the weekly
+docs/operations.md) enqueues one ``send_digest`` task per member who chose the weekly
 digest and whose last digest is at least ``DIGEST_INTERVAL`` old (or who never
 had one). The task, run by the worker (``db_worker``):
 
@@ -34,8 +34,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from portal.i18n import in_language_of
-from portal.mail import UnsubscribableEmail
+from core.i18n import in_language_of
+from core.links import absolute_url
+from core.mail import UnsubscribableEmail
 
 from .models import Post
 from .services import digest_unsubscribe_token, followed_posts
@@ -106,10 +107,6 @@ def send_digest(member_id: int) -> int:
         User.objects.filter(pk=member.pk, digest_sent_at=now).update(digest_sent_at=previous)
         return 0
     return sent
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.PORTAL_BASE_URL}{path}"
 
 
 DigestEmail = UnsubscribableEmail

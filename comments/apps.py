@@ -7,8 +7,9 @@ class CommentsConfig(AppConfig):
     verbose_name = _("Discussions")
 
     def ready(self):
-        from portal.page_cache import FRESH_INPUTS
+        from core.page_cache import FRESH_INPUTS
 
+        from . import privacy  # noqa: F401 (registers the exporters and erasers of the member's data)
         from .forms import fresh_started_stamp
 
         # A member's cached page must not carry an old "shown at" stamp: the form's

@@ -1,7 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
-from .moderation_views import queue_counts
 from .services import may_moderate
+from .views.moderation import queue_counts
 
 
 def moderation_counts(request):

@@ -42,7 +42,7 @@ class PostCommentsFeed(PortalFeed):
         return _("Comment by %(name)s") % {"name": comment.author_name}
 
     def item_description(self, comment):
-        return comment.body_html  # sanitized when the comment was saved (portal.markup)
+        return comment.body_html  # sanitized when the comment was saved (core.markup)
 
     def item_link(self, comment):
         return comment.get_absolute_url()

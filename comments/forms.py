@@ -134,7 +134,8 @@ class CommentForm(CommentTextMixin, forms.Form):
         if today >= self.discussion.rate_per_day:
             raise forms.ValidationError(
                 _(
-                    "You have reached today's limit of %(count)d comments. Your text is kept: send it tomorrow."
+                    "You have reached today's limit of %(count)d comments. Your text is kept: send it "
+                    "tomorrow."
                 ),
                 code="rate_day",
                 params={"count": self.discussion.rate_per_day},

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership
 from blog.models import Post
 from blog.search import index_text, plain_text
-from portal.markup import render_markdown
+from core.markup import render_markdown
 
 # Held comments waiting for an editor: pending, not sent back to their author, not
 # removed. A Q object so that aggregates (the queue's counts) use the same rule.
@@ -215,7 +215,7 @@ class Comment(models.Model):
 
     @property
     def content_language(self) -> str:
-        """The language it is written in: its own, or the site's default (settings.LANGUAGE_CODE) when blank."""
+        """The language it is written in: its own, or the site's default (LANGUAGE_CODE) when blank."""
         return self.language or settings.LANGUAGE_CODE
 
     def get_admin_url(self):

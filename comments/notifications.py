@@ -54,8 +54,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from blog.models import Post
-from portal.i18n import in_language_of
-from portal.mail import UnsubscribableEmail
+from core.i18n import in_language_of
+from core.links import absolute_url
+from core.mail import UnsubscribableEmail
 
 from .models import (
     Comment,
@@ -328,10 +329,6 @@ def _digest_items(comments, flags) -> DigestItems:
 
 
 # --- Building and sending ---------------------------------------------------
-
-
-def absolute_url(path: str) -> str:
-    return f"{settings.PORTAL_BASE_URL}{path}"
 
 
 NotificationEmail = UnsubscribableEmail

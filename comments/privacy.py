@@ -10,8 +10,9 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext
 
-from accounts.privacy import absolute_url, deleted_member_name, eraser, exporter, forget_admin_names
+from accounts.privacy import deleted_member_name, eraser, exporter, forget_admin_names
 from blog.models import Post
+from core.links import absolute_url
 
 from .models import Comment, CommentFlag, NotificationPreference, ThreadSubscription
 

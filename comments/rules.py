@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from portal.markup import INVISIBLE_CHARACTERS
+from core.markup import INVISIBLE_CHARACTERS
 
 from .models import Comment, CommentFlag, HoldReason
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from blog.models import Post
-from portal.page_cache import bump_content_version
+from core.page_cache import bump_content_version
 
 from . import notifications, rules
 from .models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent, ThreadSubscription
@@ -238,7 +238,7 @@ def comment_flag(*, comment: Comment, member, reason: str, note: str = "") -> Co
 
 @transaction.atomic
 def comments_moderate(*, comments, status: str, moderator, note: str = "") -> int:
-    """Set ``status`` on every comment in ``comments`` that ``moderator`` may moderate; returns how many changed.
+    """Set ``status`` on those of ``comments`` that ``moderator`` may moderate; returns how many changed.
 
     Comments outside ``Comment.objects.moderatable_by(moderator)`` are left
     alone, like comments that no longer exist. Idempotent: comments already in

@@ -22,7 +22,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 from django.utils import timezone
 
-from portal.page_cache import content_version
+from core.page_cache import content_version
 
 from . import rules
 from .models import Comment, DiscussionSettings
@@ -36,7 +36,7 @@ def discussion_settings():
     """The discussion settings for pages that only read them: one query at most, and no write.
 
     Cached per content version (saving the settings bumps it, see
-    portal/page_cache.py). ``DiscussionSettings.load()`` creates the row when
+    core/page_cache.py). ``DiscussionSettings.load()`` creates the row when
     it is missing, which would make a GET write and its first request cost
     three more queries.
     """

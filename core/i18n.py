@@ -110,7 +110,7 @@ def in_language_of(member, fallback=None):
 
 
 def set_language_cookie(response, code):
-    """The cookie LocaleMiddleware reads (``settings.LANGUAGE_COOKIE_*``), as Django's ``set_language`` sets it."""
+    """The cookie LocaleMiddleware reads (the ``LANGUAGE_COOKIE_*`` settings), as ``set_language`` sets it."""
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         code,

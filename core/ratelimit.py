@@ -19,7 +19,7 @@ from django.utils.cache import add_never_cache_headers
 
 
 def too_many_requests(request, name):
-    """The 429 page (templates/429.html, as for allauth's limits), never cached, with the wait in Retry-After."""
+    """The 429 page (templates/429.html, as for allauth's limits), never cached, the wait in Retry-After."""
     response = render(request, "429.html", status=429)
     rule = limit(name)
     if rule:

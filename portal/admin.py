@@ -1,7 +1,7 @@
 """django-tasks-db's task results in the admin, with column names in the reader's language.
 
 The package's admin names three columns with plain strings; this subclass
-gives them translatable ones (``portal/i18n.py`` lists the package's others).
+gives them translatable ones (``core/i18n.py`` lists the package's others).
 """
 
 from django.contrib import admin

@@ -8,7 +8,7 @@ site, when they sign in on the admin's own sign-in page.
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
-from .i18n import set_language_cookie, switch_to_member_language
+from core.i18n import set_language_cookie, switch_to_member_language
 
 
 class PortalAdminSite(admin.AdminSite):

@@ -1,5 +1,8 @@
 from django.apps import AppConfig, apps
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from core.page_cache import bump_content_version
 
 # Models whose rows no public page shows: saving them leaves cached pages valid.
 UNSHOWN_MODELS = {
@@ -12,7 +15,7 @@ UNSHOWN_MODELS = {
 UNSHOWN_FIELDS = frozenset({"last_login", "digest_sent_at", "moderators_notified_at"})
 SHOWN_APPS = ("accounts", "blog", "comments", "taggit")
 # Rows that only their member sees: saving or deleting one invalidates that member's
-# own cached pages (portal.page_cache.MemberPageCacheMiddleware) and nobody else's.
+# own cached pages (portal.middleware.MemberPageCacheMiddleware) and nobody else's.
 MEMBER_OWN_MODELS = {
     "comments.threadsubscription": "member_id",
     "comments.notificationpreference": "member_id",
@@ -26,20 +29,16 @@ def _content_saved(sender, update_fields=None, **kwargs):
 
 
 def _content_changed(**kwargs):
-    from portal.page_cache import bump_content_version
-
     bump_content_version()
 
 
 def _member_row_changed(sender, instance, **kwargs):
-    from django.db import transaction
-
-    from portal.page_cache import bump_member_pages
+    from accounts.models import User
 
     member_id = getattr(instance, MEMBER_OWN_MODELS[sender._meta.label_lower])
-    bump_member_pages(member_id)
+    User.bump_page_version(member_id)
     # Again after the commit: a page rendered meanwhile from the old row is keyed under the old version.
-    transaction.on_commit(lambda: bump_member_pages(member_id), robust=True)
+    transaction.on_commit(lambda: User.bump_page_version(member_id), robust=True)
 
 
 class PortalConfig(AppConfig):
@@ -50,7 +49,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         # Whatever the three apps (and taggit) save or delete may be on a cached
-        # public page: it invalidates them all (portal/page_cache.py).
+        # public page: it invalidates them all (core/page_cache.py).
         for label in SHOWN_APPS:
             for model in apps.get_app_config(label).get_models(include_auto_created=True):
                 if model._meta.label_lower in UNSHOWN_MODELS or model.__name__.startswith("Historical"):

@@ -29,6 +29,7 @@ page), ``BENCH_CONNECTIONS`` / ``BENCH_THREADS`` (wrk's -c / -t, default 8 / 2),
 ``BENCH_WORKERS`` (gunicorn workers, default the number of cores).
 """
 
+import argparse
 import http.client
 import json
 import os
@@ -56,7 +57,8 @@ SEED_COMMUNITIES = 50
 SEED_VERSION = 2  # bump when seed_demo's bulk data changes, so an older bench database is extended
 BIG_DISCUSSION = 1_000
 BIG_TITLE = "Benchmark: a discussion of 1,000 comments"
-LEVELS = 5  # each thread of the big discussion is a chain of replies this deep
+LEVELS = 5  # each thread of a generated discussion is a chain of replies this deep
+COMMENT_BODY = "A thought on *learning together*, with a [link](https://example.org) and a second sentence."
 MEMBER = "tomas"  # a demo member (seed_demo), signed in for the member page
 SEARCH_QUERY = "learning"
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
@@ -201,8 +203,7 @@ def big_discussion_post():
     from django.utils import timezone
 
     from blog.models import Post
-    from comments.models import Comment, comment_search_text
-    from comments.services import refresh_comment_counts
+    from comments.models import Comment
 
     post = Post.objects.filter(title=BIG_TITLE).order_by("pk").first()
     if post and Comment.objects.filter(post=post, status=Comment.Status.APPROVED).count() >= BIG_DISCUSSION:
@@ -210,12 +211,6 @@ def big_discussion_post():
     members = list(get_user_model().objects.filter(is_active=True).order_by("pk")[:10])
     if not members:
         fail("no members in the database: seed_demo should have created them.")
-    body = "A thought on *learning together*, with a [link](https://example.org) and a second sentence."
-    body_html = (
-        '<p>A thought on <em>learning together</em>, with a <a href="https://example.org" '
-        'rel="nofollow ugc noopener">link</a> and a second sentence.</p>'
-    )
-    search_body = comment_search_text(body_html)
     say(f"Creating the post with {BIG_DISCUSSION:,} comments…")
     with transaction.atomic():
         if post is None:
@@ -228,35 +223,54 @@ def big_discussion_post():
             )
         else:
             Comment.objects.filter(post=post).delete()  # a partial earlier attempt: start over
-        threads = -(-BIG_DISCUSSION // LEVELS)
-        sizes = [min(LEVELS, BIG_DISCUSSION - n * LEVELS) for n in range(threads)]
-        parents = {}
-        for depth in range(LEVELS):
-            comments = []
-            for n, size in enumerate(sizes):
-                if depth >= size:
-                    continue
-                parent = parents.get(n)
-                author = members[(n + depth) % len(members)]
-                comments.append(
-                    Comment(
-                        post=post,
-                        author=author,
-                        author_name=author.public_name,
-                        body=body,
-                        body_html=body_html,
-                        search_body=search_body,
-                        status=Comment.Status.APPROVED,
-                        parent=parent,
-                        thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
-                        depth=depth,
-                    )
-                )
-            created = Comment.objects.bulk_create(comments, batch_size=500)
-            ordered = [n for n, size in enumerate(sizes) if depth < size]
-            parents = dict(zip(ordered, created, strict=True))
-        refresh_comment_counts(post_ids=[post.pk])
+        add_comment_threads(post, members, BIG_DISCUSSION)
     return post
+
+
+def add_comment_threads(post, members, count, *, levels=LEVELS):
+    """Add ``count`` approved comments to ``post`` in nested threads; return the number of threads.
+
+    Each thread is a chain of ``levels`` replies (depth 0 to ``levels - 1``; the last thread
+    may be shorter), written by ``members`` in turn, one bulk insert per depth.
+    ``Comment.save()`` is bypassed, so the HTML and the folded search text are
+    set here, rendered once. Used by this benchmark's big discussion and by
+    ``manage.py bench_post_page``.
+    """
+    from comments.models import Comment, comment_search_text
+    from comments.services import refresh_comment_counts
+    from core.markup import render_markdown
+
+    body_html = render_markdown(COMMENT_BODY, comment=True)
+    search_body = comment_search_text(body_html)
+    threads = -(-count // levels)
+    sizes = [min(levels, count - n * levels) for n in range(threads)]
+    parents = {}
+    for depth in range(levels):
+        comments = []
+        for n, size in enumerate(sizes):
+            if depth >= size:
+                continue
+            parent = parents.get(n)
+            author = members[(n + depth) % len(members)]
+            comments.append(
+                Comment(
+                    post=post,
+                    author=author,
+                    author_name=author.public_name,
+                    body=COMMENT_BODY,
+                    body_html=body_html,
+                    search_body=search_body,
+                    status=Comment.Status.APPROVED,
+                    parent=parent,
+                    thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
+                    depth=depth,
+                )
+            )
+        created = Comment.objects.bulk_create(comments, batch_size=500)
+        ordered = [n for n, size in enumerate(sizes) if depth < size]
+        parents = dict(zip(ordered, created, strict=True))
+    refresh_comment_counts(post_ids=[post.pk])
+    return threads
 
 
 def find_pages():
@@ -394,7 +408,7 @@ def count_queries(pages):
     """SQL queries per page when it is rendered, in-process through the test client.
 
     After one warm-up request (which fills the fragment caches), the anonymous
-    page cache is invalidated (``portal.page_cache``, when present) so that the
+    page cache is invalidated (``core.page_cache``) so that the
     measured request renders the page: the figure is the page's query budget.
     A visitor served from the page cache runs no query at all.
     """
@@ -403,15 +417,7 @@ def count_queries(pages):
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    try:
-        from portal.page_cache import bump_content_version, content_version
-    except ImportError:  # a version of the portal without the page cache
-
-        def bump_content_version():
-            pass
-
-        def content_version():
-            pass
+    from core.page_cache import bump_content_version, content_version
 
     member = get_user_model().objects.get(username=MEMBER)
     counts = {}
@@ -807,7 +813,16 @@ def print_table(rows):
         say(line)
 
 
+def parse_args(argv=None, *, prog="python -m portal.bench", doc=__doc__):
+    """``--help`` prints the module's docstring; the settings come from the environment it lists."""
+    parser = argparse.ArgumentParser(
+        prog=prog, description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    return parser.parse_args(argv)
+
+
 def main():
+    parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     wrk = find_wrk()
     env, user_database = bench_environment()

@@ -1,7 +1,7 @@
 """A community's insights for its owners and moderators: six months of activity, week by week.
 
-The page counts memberships (accounts), posts (blog) and comments, so it lives
-in comments, the one app that may import the other two.
+The page counts memberships (accounts), posts (blog) and comments, so it is a
+page of the site layer, above the three apps.
 
 What is counted goes through the models' own rules: ``Membership.objects.active()``,
 ``Post.objects.published()`` and ``Comment.objects.counted()``. Members-only
@@ -31,12 +31,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from accounts.community_views import community_for_viewer
 from accounts.models import Community, Membership
 from accounts.services import can_lead
+from accounts.views.communities import community_for_viewer
 from blog.models import Post
-
-from .models import Comment
+from comments.models import Comment
 
 WEEKS = 26
 TOP = 10
@@ -204,11 +203,9 @@ def _n(value: float) -> str:
 
 
 def week_label(week: date) -> str:
-    """The short label of a week under the chart ("Nov 3", "3 nov"): its format is translated.
+    """The short label of a week under the chart ("Nov 3", "3 nov"); the format is a catalog message.
 
-    Django's format names have no short day-and-month one (MONTH_DAY_FORMAT is
-    "November 3", too wide for the axis), so the format itself is a message of
-    the catalog, as Django's own formats once were.
+    Django has no short day-and-month format name (MONTH_DAY_FORMAT is too wide for the axis).
     """
     return date_format(week, pgettext("date format of the insights chart's week labels", "M j"))
 

@@ -34,6 +34,8 @@ Environment: ``SCALE_DATABASE_URL``, ``SCALE_REDIS_URL``, ``SCALE_TIMEOUT`` (sec
 to wait for the tasks, default 60), ``SCALE_KEEP=1`` to keep the temporary folder.
 """
 
+import email
+import email.policy
 import os
 import re
 import secrets
@@ -47,7 +49,7 @@ import urllib.parse
 from datetime import timedelta
 from pathlib import Path
 
-from portal.bench import BASE_DIR, Browser, Gunicorn, say
+from portal.bench import BASE_DIR, Browser, Gunicorn, parse_args, say
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 TIMEOUT = float(os.environ.get("SCALE_TIMEOUT", "60"))
@@ -309,12 +311,19 @@ def task_results(comment_id):
 
 
 def sent_messages(mail_dir):
-    """The recipients of every message the file backend wrote, one entry per message."""
+    """The addresses of the To header of every message the file backend wrote, one set per message.
+
+    The backend writes each message followed by a line of 79 dashes; the standard
+    library's parser reads the header (folded lines, several addresses, names).
+    """
+    separator = b"\n" + b"-" * 79 + b"\n"
     recipients = []
     for path in sorted(Path(mail_dir).glob("*")):
-        for message in path.read_text(errors="replace").split("-" * 79):
-            if match := re.search(r"^To: (.+)$", message, re.MULTILINE):
-                recipients.append(match.group(1).strip())
+        for raw in path.read_bytes().split(separator):
+            if raw.strip():
+                message = email.message_from_bytes(raw, policy=email.policy.default)
+                to = message["To"]
+                recipients.append({address.addr_spec for address in to.addresses} if to else set())
     return recipients
 
 
@@ -437,6 +446,8 @@ def run():
 
 
 def main():
+    parse_args(prog="python -m portal.scale_check", doc=__doc__)
+
     def stop(signum, frame):
         raise SystemExit(128 + signum)  # unwinds through run()'s finally: every process is stopped
 

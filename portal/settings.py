@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accounts",
     "blog",
     "comments",
+    "wordpress",
 ]
 
 MIDDLEWARE = [
@@ -75,9 +76,9 @@ MIDDLEWARE = [
     # ETag on every page, 304 to If-None-Match; above the page cache so cached pages answer it too.
     "django.middleware.http.ConditionalGetMiddleware",
     # A NUL character in the path is a 404, NUL characters in the query string are dropped.
-    "portal.hostile_input.HostileInputMiddleware",
-    # Public pages for visitors without a session, whole from the cache (portal/page_cache.py).
-    "portal.page_cache.AnonymousPageCacheMiddleware",
+    "core.hostile_input.HostileInputMiddleware",
+    # Public pages for visitors without a session, whole from the cache (portal/middleware.py).
+    "portal.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The interface language: the django_language cookie (set by /language/<code>/), then Accept-Language.
     "django.middleware.locale.LocaleMiddleware",
@@ -88,9 +89,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Signed-in members' own copies of public pages (portal/page_cache.py); last, so
+    # Signed-in members' own copies of public pages (portal/middleware.py); last, so
     # that every other middleware has seen the request before a cached page answers it.
-    "portal.page_cache.MemberPageCacheMiddleware",
+    "portal.middleware.MemberPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -173,7 +174,7 @@ else:
 SESSION_ENGINE = (
     "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 )
-# How long a public page stays cached at most (portal/page_cache.py); 0 turns the page cache off.
+# How long a public page stays cached at most (portal/middleware.py); 0 turns the page cache off.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "600"))
 # How long a signed-in member's own copy of a page stays cached at most; 0 turns it off.
 MEMBER_PAGE_CACHE_SECONDS = int(os.environ.get("MEMBER_PAGE_CACHE_SECONDS", "300"))
@@ -274,7 +275,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 TAGGIT_CASE_INSENSITIVE = True
 
-# --- Security (README "Security"; portal/tests/test_production_settings.py) ---
+# --- Security (docs/security.md; portal/tests/test_production_settings.py) ---
 # With DEBUG=0, `manage.py check --deploy` reports nothing. Behind a proxy that
 # terminates TLS, it must set X-Forwarded-Proto (and strip it from clients).
 if not DEBUG:
@@ -337,7 +338,7 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_PREVENT_ENUMERATION = True
 # Behind N reverse proxies, the client is the Nth address from the right of X-Forwarded-For.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
-# The portal's own (portal/ratelimit.py): (uses, seconds). Comments are limited
+# The portal's own (core/ratelimit.py): (uses, seconds). Comments are limited
 # in the discussion settings (per minute and per day, in the admin).
 PORTAL_RATE_LIMITS = {
     "search": (30, 60),  # searches a minute per member or address

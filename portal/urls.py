@@ -7,12 +7,13 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from blog import views as blog_views
 from blog.media import serve_media
 from blog.sitemaps import SITEMAPS, ProfileSitemap
+from blog.views import posts as blog_views
 from comments.models import Comment
-from comments.wordpress import with_legacy_redirect
+from portal.search import search
 from portal.views import healthz, switch_language
+from wordpress.redirects import with_legacy_redirect
 
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME
@@ -34,7 +35,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("comments/", include("comments.urls")),
     path("communities/", include("portal.community_urls")),
-    path("search/", include("comments.search")),
+    path("search/", search, name="search"),
     path(
         "robots.txt",
         TemplateView.as_view(template_name="robots.txt", content_type="text/plain; charset=utf-8"),

@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from portal.i18n import set_language_cookie
+from core.i18n import set_language_cookie
 
 
 @never_cache
@@ -27,22 +27,11 @@ def healthz(request):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def switch_language(request, code):
-    """Set the interface language cookie and go back to ``next`` (a path on this site) or the home page.
+    """Set the interface language cookie and go back to ``next`` (a path on this site) or home.
 
-    Visitors follow a GET link: the language switcher is in every page's
-    footer, and a form there would need a CSRF token, which cannot be in the
-    anonymous pages served from the page cache (and ``{% csrf_token %}`` would
-    make every page uncacheable). A GET changes nothing but this browser's
-    preference cookie, like a link, so a forged one can do no harm; it never
-    writes to the database, even for a signed-in member.
-
-    Signed-in members get a small POST form instead (their pages carry CSRF
-    tokens anyway; their own cached copies get a fresh one on every request,
-    portal/page_cache.py): the POST, CSRF-checked like every other, also saves their choice
-    in ``User.language``, which their emails follow and which signing in
-    applies again (``accounts.adapter.AccountAdapter.post_login``).
-    LocaleMiddleware reads the cookie (``settings.LANGUAGE_COOKIE_NAME``) on
-    the following requests.
+    A GET (the visitors' footer link: cached pages carry no CSRF token) sets only
+    the cookie; a member's CSRF-checked POST also saves ``User.language``, which
+    their emails and their next sign-in follow (docs/translations.md).
     """
     if code not in dict(settings.LANGUAGES):
         raise Http404("No such language.")

@@ -1,4 +1,5 @@
-"""The world of the authorization matrix (``portal/tests/test_authorization_matrix.py``).
+"""The world of the authorization matrix (``portal/tests/test_authorization_matrix.py``, and
+``portal/tests/test_spanish_everywhere.py`` which reads the same pages in Spanish).
 
 One site with every role and every kind of object the URLs act on:
 
@@ -17,9 +18,12 @@ Every secret text (``SECRET_*``) is one word no public page contains, so a
 page that shows it to a role that may not read it is a leak.
 """
 
+# ruff: noqa: S105 - the SECRET_* words are page texts, not passwords
+
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.test import Client
@@ -29,22 +33,23 @@ from taggit.models import Tag
 
 from accounts.models import Community, Invitation, Membership
 from accounts.services import invite
-from accounts.tests.factories import (
-    CommunityFactory,
-    EditorFactory,
-    MembershipFactory,
-    SuperuserFactory,
-    UserFactory,
-)
 from blog.models import LearningPath, LearningPathStep, Page, Post
 from blog.services import digest_unsubscribe_token
-from blog.tests.factories import PostFactory
 from comments.models import Comment
 from comments.notifications import unsubscribe_token
 from comments.services import comment_flag, comment_submit
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    MembershipFactory,
+    PostFactory,
+    SuperuserFactory,
+    UserFactory,
+)
 
-PASSWORD = "correct horse battery staple"  # UserFactory's
+CSRF_TOKEN = "authzmatrixcsrftoken0123456789ab"  # a 32-character secret, as Django's cookie holds
 
 ROLES = [
     "anonymous",
@@ -199,12 +204,25 @@ class World:
         # One signed-in session per role, made once: each test's clients reuse the cookie.
         self.sessions = {}
         for role, user in self.users.items():
-            client = Client()
-            client.force_login(user)
-            self.sessions[role] = client.cookies[_session_cookie()].value
+            self.sessions[role] = client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
 
     def user(self, role):
         return self.users.get(role)
+
+    def client(self, role, *, csrf=True, language=None):
+        """A client that enforces CSRF checks, in ``role``'s session (none when anonymous).
+
+        ``csrf``: CSRF_TOKEN in the CSRF cookie (the requests send it in the form); ``language``
+        in the language cookie.
+        """
+        client = Client(enforce_csrf_checks=True)
+        if role != "anonymous":
+            client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
+        if csrf:
+            client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_TOKEN
+        if language is not None:
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        return client
 
 
 @contextmanager
@@ -218,9 +236,3 @@ def world_rolled_back(django_db_blocker):
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
-
-
-def _session_cookie():
-    from django.conf import settings
-
-    return settings.SESSION_COOKIE_NAME

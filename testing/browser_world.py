@@ -1,5 +1,5 @@
-"""A small site for the browser tests: members, an editor, posts, a threaded discussion,
-a community by request with a members-only post, and a learning path.
+"""A small world for the browser tests (``portal/tests/browser``): members, an editor, posts,
+a threaded discussion, a community by request with a members-only post, and a learning path.
 
 Everything goes through the factories and services, as the rest of the suite does.
 """
@@ -11,15 +11,19 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Community
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
 from blog import services as blog_services
 from blog.models import LearningPath, LearningPathStep, Post
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
 from comments.models import Comment, DiscussionSettings
 from comments.services import comment_submit
-from comments.tests.factories import CommentFactory
-
-PASSWORD = "correct horse battery staple"  # UserFactory's
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
 
 
 def browser_friendly_discussion(**overrides):
@@ -36,7 +40,9 @@ def browser_friendly_discussion(**overrides):
 
 
 @dataclass
-class Site:
+class BrowserWorld:
+    """Who and what the browser tests act on (``build_browser_world``)."""
+
     editor: object
     ada: object
     ben: object
@@ -50,7 +56,7 @@ class Site:
     reply: object
 
 
-def build_site():
+def build_browser_world():
     browser_friendly_discussion()
     editor = EditorFactory(username="edith", display_name="Edith Editor")
     ada = UserFactory(username="ada", display_name="Ada Lovelace")
@@ -104,7 +110,7 @@ def build_site():
         start=1,
     ):
         LearningPathStep.objects.create(path=learning_path, post=step_post, order=order, stage=stage)
-    return Site(
+    return BrowserWorld(
         editor=editor,
         ada=ada,
         ben=ben,
@@ -119,10 +125,10 @@ def build_site():
     )
 
 
-def held_comment(site, author=None):
+def held_comment(world, author=None):
     """A comment waiting in the moderation queue."""
     author = author or UserFactory(username="newcomer", display_name="New Comer")
-    comment = comment_submit(post=site.post, author=author, body="My very first comment, please approve.")
+    comment = comment_submit(post=world.post, author=author, body="My very first comment, please approve.")
     assert comment.status == Comment.Status.PENDING
     return comment
 
@@ -133,5 +139,5 @@ def follow_tag(member, slug):
     return blog_services.follow(follower=member, target=Tag.objects.get(slug=slug))
 
 
-def request_membership(site, member):
-    return account_services.membership_join(community=site.community, member=member)
+def request_membership(world, member):
+    return account_services.membership_join(community=world.community, member=member)

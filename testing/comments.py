@@ -1,3 +1,5 @@
+"""Posting comments the way the form does: its signed "shown at" stamp, its data, the POST."""
+
 import time
 
 from django.core import signing
@@ -17,6 +19,7 @@ def comment_data(body, **extra):
 
 
 def post_comment(client, post, body, follow_redirects=True, **extra):
+    """Post ``body`` on ``post`` through the comment form, as ``client``; the response."""
     return client.post(
         reverse("comments:post", kwargs={"post_id": post.pk}),
         comment_data(body, **extra),

@@ -1,4 +1,7 @@
-"""Test helper: find anything in an HTML fragment that could run script in a browser."""
+"""Find anything in an HTML fragment that could run script in a browser (a quick check, html.parser).
+
+The thorough one, parsing as a browser does (html5lib), is ``testing.script_finder``.
+"""
 
 from html.parser import HTMLParser
 

@@ -8,7 +8,7 @@ the second run of ``.ci/run``) a database ``portal_<name>_<pid>`` created,
 migrated and dropped here. The server runs the production way: ``DEBUG=0``, a
 generated ``SECRET_KEY``, collected static files, several sync workers.
 
-Load comes from separate client processes (``python -m portal.tests.live_server
+Load comes from separate client processes (``python -m testing.live_server
 client …``), each signed in with a session created in the server's database,
 posting comments through the real form with its CSRF token. Each client
 appends one line per answer to its own file (``ok <marker> <status> <location>``,
@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+BASE_DIR = Path(__file__).resolve().parent.parent
 WORKERS = 3
 MARKER = re.compile(r"\[marker ([\w-]+)\]")
 
@@ -175,9 +175,8 @@ class LiveDatabase:
             from django.conf import settings
             from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-            from accounts.tests.factories import UserFactory
-            from blog.tests.factories import PostFactory
             from comments.models import DiscussionSettings
+            from testing.factories import PostFactory, UserFactory
 
             rules = DiscussionSettings.load()
             rules.min_seconds_to_post = 0
@@ -196,7 +195,8 @@ class LiveDatabase:
                 session[HASH_SESSION_KEY] = member.get_session_auth_hash()
                 session.create()
                 sessions.append(session.session_key)
-            print(json.dumps({{"post_id": post.pk, "post_path": post.get_absolute_url(), "sessions": sessions}}))
+            seeded = {{"post_id": post.pk, "post_path": post.get_absolute_url(), "sessions": sessions}}
+            print(json.dumps(seeded))
             """
         )
 
@@ -456,7 +456,7 @@ def start_clients(server, seeded, *, processes, count, directory, stop_on_error=
         command = [
             sys.executable,
             "-m",
-            "portal.tests.live_server",
+            "testing.live_server",
             "client",
             "--port",
             str(server.port),

@@ -66,7 +66,8 @@ URL_SCHEMES = [
     "<a href=\"\x01javascript:alert(1)\">x</a>",
     "<a href=\"&#106;avascript:alert(1)\">x</a>",
     "<a href=\"&#106&#97&#118&#97&#115&#99&#114&#105&#112&#116&#58alert(1)\">x</a>",
-    "<a href=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)\">x</a>",
+    "<a href=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099"
+    "&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)\">x</a>",
     "<a href=\"&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A;alert(1)\">x</a>",
     "<a href=\"&#x6a;avascript&#x3a;alert(1)\">x</a>",
     "<a href=\"javascript&colon;alert(1)\">x</a>",
@@ -106,7 +107,8 @@ SVG_MATHML = [
     "<svg><a><animate attributeName=href values=javascript:alert(1) /><text x=20 y=20>click</text></a></svg>",
     "<svg><a xlink:href=\"javascript:alert(1)\"><text x=20 y=20>click</text></a></svg>",
     "<svg><set attributeName=onmouseover to=alert(1) />",
-    "<svg><use href=\"data:image/svg+xml,<svg id='x' xmlns='http://www.w3.org/2000/svg'><image href='1' onerror='alert(1)' /></svg>#x\" />",
+    "<svg><use href=\"data:image/svg+xml,<svg id='x' xmlns='http://www.w3.org/2000/svg'>"
+    "<image href='1' onerror='alert(1)' /></svg>#x\" />",
     "<svg><foreignObject><iframe srcdoc=\"<script>alert(1)</script>\"></iframe></foreignObject></svg>",
     "<svg><style>@import 'javascript:alert(1)';</style></svg>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",

@@ -12,7 +12,7 @@ AVATAR_COLORS = 8
 
 @register.filter
 def initials(name) -> str:
-    """The first letters of a name's first and last words, upper case: "Lucía Mendoza" → "LM"; "?" for no name."""
+    """The first letters of a name's first and last words: "Lucía Mendoza" → "LM"; "?" for no name."""
     words = [word for word in str(name or "").split() if word[:1].isalnum()]
     if not words:
         return "?"

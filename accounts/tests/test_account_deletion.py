@@ -12,17 +12,22 @@ from django.urls import reverse
 
 from accounts.models import Community, Invitation, Membership, MembershipEvent, User
 from accounts.services import account_delete, community_create, membership_change_role
-from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from blog.models import Follow, LearningPath, LearningPathStep, Post, StepCompletion
 from blog.services import follow
-from blog.tests.factories import PostFactory
 from comments.models import Comment, CommentFlag, NotificationPreference, ThreadSubscription
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    PASSWORD,
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("accounts:delete_account")
-PASSWORD = "correct horse battery staple"  # accounts.tests.factories.UserFactory
 
 
 @pytest.fixture
@@ -38,12 +43,6 @@ def member():
     )
 
 
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def delete(client, password=PASSWORD):
     return client.post(URL, {"password": password})
 
@@ -55,7 +54,7 @@ def test_anonymous_visitor_is_sent_to_sign_in(client):
 
 
 def test_page_explains_and_asks_for_the_password(member):
-    response = signed_in(member).get(URL)
+    response = client_for(member).get(URL)
     html = response.content.decode()
     assert response.status_code == 200
     assert 'type="password"' in html and 'name="password"' in html
@@ -66,14 +65,13 @@ def test_page_explains_and_asks_for_the_password(member):
 
 
 def test_a_forged_post_without_csrf_token_is_refused(member):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(member)
+    client = client_for(member, enforce_csrf_checks=True)
     assert delete(client).status_code == 403
     assert User.objects.get(pk=member.pk).deleted_at is None
 
 
 def test_wrong_password_is_a_clear_error_that_echoes_nothing(member):
-    client = signed_in(member)
+    client = client_for(member)
     response = delete(client, password="my-guess-Xy12")
     html = response.content.decode()
     assert response.status_code == 200
@@ -89,7 +87,7 @@ def test_wrong_password_is_a_clear_error_that_echoes_nothing(member):
 
 
 def test_deleted_member_is_signed_out_everywhere_and_cannot_sign_in(member):
-    client, other_device = signed_in(member), signed_in(member)
+    client, other_device = client_for(member), client_for(member)
     response = delete(client)
     assert response.status_code == 302
     assert response["Location"] == reverse("blog:home")
@@ -106,7 +104,7 @@ def test_deleted_member_is_signed_out_everywhere_and_cannot_sign_in(member):
 
 
 def test_the_email_address_and_username_are_free_for_a_new_sign_up(member, client):
-    delete(signed_in(member))
+    delete(client_for(member))
     new_password = "Learning-in-the-open 42"
     response = client.post(
         reverse("account_signup"),
@@ -121,7 +119,7 @@ def test_the_email_address_and_username_are_free_for_a_new_sign_up(member, clien
 def test_the_profile_page_and_author_page_are_gone(member):
     PostFactory(author=member)
     old_profile = member.get_absolute_url()
-    delete(signed_in(member))
+    delete(client_for(member))
     member.refresh_from_db()
     client = Client()
     assert client.get(old_profile).status_code == 404
@@ -138,7 +136,7 @@ def test_post_page_shows_their_comment_and_post_under_deleted_member(member, cli
     CommentFactory(post=own_post, author=other, body="Thanks for this essay.")
     avatar_url = member.avatar.url
 
-    delete(signed_in(member))
+    delete(client_for(member))
     member.refresh_from_db()
 
     html = client.get(post.get_absolute_url()).content.decode()
@@ -243,7 +241,7 @@ def test_the_only_owner_of_a_community_is_asked_to_hand_it_over_first(member):
     shared = community_create(creator=member, name="Shared lead")
     co_owner = UserFactory()
     MembershipFactory(community=shared, member=co_owner, role=Membership.Role.OWNER)
-    client = signed_in(member)
+    client = client_for(member)
 
     page = client.get(URL).content.decode()
     assert "You are the only owner of these communities" in page
@@ -280,7 +278,7 @@ def test_deleting_twice_changes_nothing(member):
 
 def test_password_guessing_is_rate_limited(member, settings):
     settings.ACCOUNT_RATE_LIMITS = {"reauthenticate": "2/m/user"}
-    client = signed_in(member)
+    client = client_for(member)
     for guess in ("guess-1", "guess-2"):
         assert "That is not your password" in delete(client, password=guess).content.decode()
     response = delete(client)  # even the right password waits now

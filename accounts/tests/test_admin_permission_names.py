@@ -1,21 +1,13 @@
 """The admin's permission pickers (groups and members) name permissions in the reader's language."""
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import SuperuserFactory, UserFactory
+from testing.clients import client_for
+from testing.factories import SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def superuser_client(language):
-    client = Client()
-    client.force_login(SuperuserFactory())
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    return client
 
 
 def options(page):
@@ -30,7 +22,9 @@ def options(page):
 
 
 def test_a_groups_permissions_are_listed_in_spanish():
-    labels = options(superuser_client("es").get(reverse("admin:auth_group_add")).content.decode())
+    labels = options(
+        client_for(SuperuserFactory(), language="es").get(reverse("admin:auth_group_add")).content.decode()
+    )
     assert "Blog | entrada | Puede añadir entrada" in labels
     assert "Blog | entrada | Puede publicar entradas" in labels  # the model's own permission
     assert "Conversaciones | comentario | Puede ver comentario" in labels
@@ -38,14 +32,14 @@ def test_a_groups_permissions_are_listed_in_spanish():
 
 
 def test_and_in_english_as_django_names_them():
-    page = superuser_client("en").get(reverse("admin:auth_group_add")).content.decode()
+    page = client_for(SuperuserFactory(), language="en").get(reverse("admin:auth_group_add")).content.decode()
     labels = options(page)
     assert "Blog | post | Can add post" in labels
     assert "Blog | post | Can publish posts" in labels
 
 
 def test_a_members_own_permissions_too_and_saving_a_group_keeps_working():
-    client = superuser_client("es")
+    client = client_for(SuperuserFactory(), language="es")
     member = UserFactory()
     page = client.get(reverse("admin:accounts_user_change", args=[member.pk])).content.decode()
     assert "Conversaciones | comentario | Puede ver comentario" in options(page)

@@ -6,7 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from accounts.tests.factories import SuperuserFactory, UserFactory
+from testing.clients import client_for
+from testing.factories import SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +15,8 @@ CHANGELIST = reverse("admin:accounts_user_changelist")
 
 
 @pytest.fixture
-def admin_client(client):
-    client.force_login(SuperuserFactory(username="boss", display_name="The Boss"))
-    return client
+def admin_client():
+    return client_for(SuperuserFactory(username="boss", display_name="The Boss"))
 
 
 def test_changelist_lists_members_with_their_profile_columns(admin_client):

@@ -8,9 +8,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from accounts.templatetags.avatar_tags import AVATAR_COLORS, avatar_color, initials
-from accounts.tests.factories import UserFactory
-from blog.tests.factories import PostFactory
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, PostFactory, UserFactory
 
 CSS = (Path(settings.BASE_DIR) / "portal" / "static" / "portal" / "portal.css").read_text()
 

@@ -9,10 +9,8 @@ from django.contrib import auth
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 from PIL import Image
@@ -20,13 +18,15 @@ from PIL import Image
 from accounts import services
 from accounts.forms import split_invitees
 from accounts.models import Community, Invitation, Membership, User
-from accounts.tests.factories import (
+from testing.clients import client_for
+from testing.factories import (
     CommunityFactory,
     EditorFactory,
     MembershipFactory,
     SuperuserFactory,
     UserFactory,
 )
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +40,6 @@ INVITATION_PATH = re.compile(r"https?://[^/\s]+(/communities/invitation/[^/\s]+/
 def immediate_tasks(settings):
     """Run enqueued tasks at once (the test settings only record them)."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def url(name, **kwargs):
@@ -79,7 +73,7 @@ def owner_of(community):
 
 def test_creating_a_community_makes_the_creator_its_owner():
     creator = UserFactory()
-    client = signed_in(creator)
+    client = client_for(creator)
     assert client.get(CREATE_URL).status_code == 200
 
     response = client.post(CREATE_URL, community_data())
@@ -103,16 +97,16 @@ def test_sign_in_is_needed_to_create_and_staff_only_mode_is_respected(settings):
     assert response.status_code == 302 and not Community.objects.exists()
 
     settings.COMMUNITY_CREATION_STAFF_ONLY = True
-    member = signed_in(UserFactory())
+    member = client_for(UserFactory())
     assert member.get(CREATE_URL).status_code == 403
     assert member.post(CREATE_URL, community_data()).status_code == 403
     assert not Community.objects.exists()
-    assert signed_in(EditorFactory()).post(CREATE_URL, community_data()).status_code == 302
+    assert client_for(EditorFactory()).post(CREATE_URL, community_data()).status_code == 302
     assert Community.objects.count() == 1
 
 
 def test_a_community_named_new_does_not_take_the_create_pages_address():
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
 
     client.post(CREATE_URL, community_data(name="New"))
 
@@ -122,7 +116,7 @@ def test_a_community_named_new_does_not_take_the_create_pages_address():
 
 
 def test_form_errors_keep_what_was_typed():
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
 
     response = client.post(
         CREATE_URL, community_data(name="", description="Kept *words*", kind="empire", logo=png())
@@ -139,7 +133,7 @@ def test_form_errors_keep_what_was_typed():
 
 
 def test_a_logo_is_verified_re_encoded_and_gets_a_thumbnail():
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
 
     response = client.post(CREATE_URL, community_data(logo=png(size=(1200, 800))))
 
@@ -168,7 +162,7 @@ def test_a_logo_is_verified_re_encoded_and_gets_a_thumbnail():
     ids=["garbage", "svg"],
 )
 def test_a_bad_logo_is_a_form_error_and_keeps_the_other_fields(upload, message):
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
 
     response = client.post(CREATE_URL, community_data(name="Kept name", logo=upload))
 
@@ -189,7 +183,7 @@ def test_parent_choices_are_the_organizations_the_actor_owns():
     mine = CommunityFactory(name="My hospital", kind=Community.Kind.ORGANIZATION, owner=creator)
     theirs = CommunityFactory(name="Their hospital", kind=Community.Kind.ORGANIZATION, owner=UserFactory())
     CommunityFactory(name="My study group", kind=Community.Kind.STUDY_GROUP, owner=creator)
-    client = signed_in(creator)
+    client = client_for(creator)
 
     page = parent_select(client.get(CREATE_URL).content.decode())
     assert "My hospital" in page and "Their hospital" not in page and "My study group" not in page
@@ -201,7 +195,7 @@ def test_parent_choices_are_the_organizations_the_actor_owns():
     assert response.status_code == 302
     assert Community.objects.get(name="Night shift learners").parent == mine
 
-    editor_page = parent_select(signed_in(EditorFactory()).get(CREATE_URL).content.decode())
+    editor_page = parent_select(client_for(EditorFactory()).get(CREATE_URL).content.decode())
     assert "My hospital" in editor_page and "Their hospital" in editor_page
 
 
@@ -210,7 +204,7 @@ def test_parent_choices_are_the_organizations_the_actor_owns():
 
 def test_an_owner_edits_the_community():
     community = CommunityFactory(name="Old name", description="Old words", owner=UserFactory())
-    client = signed_in(owner_of(community))
+    client = client_for(owner_of(community))
 
     page = client.get(url("edit", slug=community.slug)).content.decode()
     assert 'value="Old name"' in page and "Old words" in page
@@ -231,7 +225,7 @@ def test_an_edit_with_errors_keeps_the_saved_header_and_the_typed_text():
     owner = UserFactory()
     community = CommunityFactory(name="Saved name", owner=owner)
 
-    response = signed_in(owner).post(
+    response = client_for(owner).post(
         url("edit", slug=community.slug), community_data(name="x" * 200, description="Typed words")
     )
 
@@ -249,7 +243,7 @@ def test_an_organization_cannot_be_put_under_itself_or_its_own_community():
     organization = CommunityFactory(kind=Community.Kind.ORGANIZATION, owner=owner)
     CommunityFactory(name="Child org", kind=Community.Kind.ORGANIZATION, parent=organization, owner=owner)
     other = CommunityFactory(name="Sister org", kind=Community.Kind.ORGANIZATION, owner=owner)
-    client = signed_in(owner)
+    client = client_for(owner)
     edit = url("edit", slug=organization.slug)
 
     page = parent_select(client.get(edit).content.decode())
@@ -262,7 +256,7 @@ def test_an_organization_cannot_be_put_under_itself_or_its_own_community():
 
 def test_removing_the_logo():
     owner = UserFactory()
-    client = signed_in(owner)
+    client = client_for(owner)
     client.post(CREATE_URL, community_data(logo=png()))
     community = Community.objects.get()
     assert "Remove the logo" in client.get(url("edit", slug=community.slug)).content.decode()
@@ -295,7 +289,7 @@ def test_the_members_page_lists_requests_invitations_and_members(circle):
         community=community, email="used@example.org", token="t2", accepted_at="2020-01-01T00:00Z"
     )
 
-    page = signed_in(owner).get(url("members", slug=community.slug)).content.decode()
+    page = client_for(owner).get(url("members", slug=community.slug)).content.decode()
 
     requests_section = page[page.index("Requests to join") : page.index("Invite people")]
     assert "Rita Requester" in requests_section and "Approve" in requests_section
@@ -310,7 +304,7 @@ def test_the_members_page_lists_requests_invitations_and_members(circle):
 def test_an_unknown_username_is_shown_in_the_form_with_the_text_kept(circle):
     community, owner = circle
 
-    response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": "nobody-here"})
+    response = client_for(owner).post(url("invite", slug=community.slug), {"invitees": "nobody-here"})
 
     page = response.content.decode()
     assert response.status_code == 200
@@ -324,7 +318,7 @@ def test_inviting_an_existing_member_twice_is_a_form_error(circle):
     community, owner = circle
     member = MembershipFactory(community=community).member
 
-    response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": member.username})
+    response = client_for(owner).post(url("invite", slug=community.slug), {"invitees": member.username})
 
     assert response.status_code == 200
     assert "is already in this community or invited." in response.content.decode()
@@ -334,7 +328,7 @@ def test_inviting_someone_who_asked_to_join_approves_them(circle):
     community, owner = circle
     requested = MembershipFactory(community=community, status="requested")
 
-    response = signed_in(owner).post(
+    response = client_for(owner).post(
         url("invite", slug=community.slug), {"invitees": requested.member.username}, follow=True
     )
 
@@ -350,7 +344,7 @@ def test_inviting_a_member_emails_them_a_link_to_the_community(
     guest = UserFactory(username="guest", email="guest@example.org")
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": "GUEST"})
+        response = client_for(owner).post(url("invite", slug=community.slug), {"invitees": "GUEST"})
 
     assert response.status_code == 302 and response.url == url("members", slug=community.slug)
     assert Membership.objects.get(community=community, member=guest).status == "invited"
@@ -358,7 +352,7 @@ def test_inviting_a_member_emails_them_a_link_to_the_community(
     assert mail.outbox[0].to == ["guest@example.org"]
     assert community.get_absolute_url() in mail.outbox[0].body
 
-    page = signed_in(guest).get(community.get_absolute_url()).content.decode()
+    page = client_for(guest).get(community.get_absolute_url()).content.decode()
     assert "Olga Owner invited you to join this community." in page
     assert "Accept invitation" in page
 
@@ -369,7 +363,7 @@ def test_inviting_an_unknown_address_emails_a_sign_up_link(
     community, owner = circle
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in(owner).post(
+        response = client_for(owner).post(
             url("invite", slug=community.slug), {"invitees": "  Newcomer@Example.org "}, follow=True
         )
 
@@ -404,7 +398,7 @@ def test_an_owner_invites_many_people_at_once(circle, immediate_tasks, django_ca
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = signed_in(owner).post(
+        response = client_for(owner).post(
             url("invite", slug=community.slug), {"invitees": pasted}, follow=True
         )
 
@@ -432,7 +426,7 @@ def test_the_ones_not_invited_stay_in_the_box_with_the_reason(circle):
     UserFactory(username="known")
     already = MembershipFactory(community=community, member=UserFactory(display_name="Already Here")).member
 
-    response = signed_in(owner).post(
+    response = client_for(owner).post(
         url("invite", slug=community.slug),
         {"invitees": f"known, nobody-here, {already.username}, not-an-address@, fine@example.org"},
     )
@@ -453,7 +447,7 @@ def test_more_than_a_hundred_at_once_is_refused_whole_and_kept(circle):
     community, owner = circle
     pasted = "\n".join(f"person{n}@example.org" for n in range(101))
 
-    response = signed_in(owner).post(url("invite", slug=community.slug), {"invitees": pasted})
+    response = client_for(owner).post(url("invite", slug=community.slug), {"invitees": pasted})
 
     page = response.content.decode()
     assert "That is 101 people: invite at most 100 at once." in page
@@ -483,12 +477,12 @@ def test_pasted_lists_are_split_into_usernames_and_addresses(pasted, invitees):
 def test_an_owner_withdraws_a_mistyped_address_and_its_link_stops_working(circle):
     community, owner = circle
     invitation = services.invite(community=community, inviter=owner, username_or_email="ada@exmaple.org")
-    members_page = signed_in(owner).get(url("members", slug=community.slug)).content.decode()
+    members_page = client_for(owner).get(url("members", slug=community.slug)).content.decode()
     withdraw = url("withdraw_invitation", pk=invitation.pk)
     assert f'action="{withdraw}"' in members_page
     assert 'aria-label="Withdraw the invitation of ada@exmaple.org"' in members_page
 
-    response = signed_in(owner).post(withdraw, follow=True)
+    response = client_for(owner).post(withdraw, follow=True)
 
     page = response.content.decode()
     assert "The invitation of ada@exmaple.org was withdrawn." in page
@@ -507,9 +501,9 @@ def test_only_the_communitys_managers_withdraw_its_invitations(circle):
     private = CommunityFactory(visibility=Community.Visibility.PRIVATE, owner=private_owner)
     hidden = services.invite(community=private, inviter=private_owner, username_or_email="b@example.org")
 
-    assert signed_in(member).post(url("withdraw_invitation", pk=invitation.pk)).status_code == 403
-    assert signed_in(member).post(url("withdraw_invitation", pk=hidden.pk)).status_code == 404
-    assert signed_in(member).get(url("withdraw_invitation", pk=invitation.pk)).status_code == 405
+    assert client_for(member).post(url("withdraw_invitation", pk=invitation.pk)).status_code == 403
+    assert client_for(member).post(url("withdraw_invitation", pk=hidden.pk)).status_code == 404
+    assert client_for(member).get(url("withdraw_invitation", pk=invitation.pk)).status_code == 405
     assert Invitation.objects.count() == 2
 
 
@@ -518,7 +512,7 @@ def invited_newcomer_journey(community, owner, capture):
     community.visibility = Community.Visibility.PRIVATE
     community.save()
     with capture(execute=True):
-        signed_in(owner).post(url("invite", slug=community.slug), {"invitees": "ada@example.org"})
+        client_for(owner).post(url("invite", slug=community.slug), {"invitees": "ada@example.org"})
     invitation_path = INVITATION_PATH.search(mail.outbox[0].body).group(1)
     mail.outbox.clear()
 
@@ -571,7 +565,7 @@ def test_a_signed_in_member_with_the_invited_verified_address_accepts_on_the_lan
     invitation = services.invite(community=community, inviter=owner, username_or_email="second@example.org")
     member = UserFactory(username="grace", email="grace@example.org")
     EmailAddress.objects.create(user=member, email="Second@Example.org", verified=True)
-    client = signed_in(member)
+    client = client_for(member)
 
     page = client.get(invitation.get_absolute_url()).content.decode()
     assert "Accept the invitation" in page
@@ -588,7 +582,7 @@ def test_an_unverified_or_other_address_cannot_accept_the_invitation(circle):
     invitation = services.invite(community=community, inviter=owner, username_or_email="second@example.org")
     member = UserFactory(username="grace", email="grace@example.org")
     EmailAddress.objects.create(user=member, email="second@example.org", verified=False)
-    client = signed_in(member)
+    client = client_for(member)
 
     page = client.get(invitation.get_absolute_url()).content.decode()
     assert "Accept the invitation" not in page
@@ -608,7 +602,7 @@ def test_approve_and_decline_requests(circle):
     community, owner = circle
     first = MembershipFactory(community=community, status="requested")
     second = MembershipFactory(community=community, status="requested")
-    client = signed_in(owner)
+    client = client_for(owner)
 
     response = client.post(url("approve", pk=first.pk), follow=True)
     assert response.redirect_chain[-1][0] == url("members", slug=community.slug)
@@ -630,7 +624,7 @@ def test_withdrawing_an_invitation(circle):
     community, owner = circle
     invited = MembershipFactory(community=community, status="invited")
 
-    response = signed_in(owner).post(url("remove", pk=invited.pk), follow=True)
+    response = client_for(owner).post(url("remove", pk=invited.pk), follow=True)
 
     assert "was withdrawn." in response.content.decode()
     assert not Membership.objects.filter(pk=invited.pk).exists()
@@ -639,12 +633,10 @@ def test_withdrawing_an_invitation(circle):
 def test_members_page_queries_do_not_grow_with_members(circle):
     """Guards a query per member row (avatar, name) and per pending request or invitation."""
     community, owner = circle
-    client = signed_in(owner)
+    client = client_for(owner)
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(url("members", slug=community.slug)).status_code == 200
-        return len(queries)
+        return count_queries(client, url("members", slug=community.slug)).count
 
     MembershipFactory(community=community, status="requested")
     MembershipFactory(community=community, status="invited")
@@ -675,12 +667,12 @@ def test_the_profile_lists_the_members_communities_private_ones_only_to_fellow_m
     profile = member.get_absolute_url()
 
     for visitor in (None, UserFactory()):
-        client = signed_in(visitor) if visitor else Client()
+        client = client_for(visitor)
         page = client.get(profile).content.decode()
         assert "Open circle" in page and "Moderator" in page
         assert "Closed ward" not in page and "Pending circle" not in page
     for visitor in (fellow, member, EditorFactory()):
-        page = signed_in(visitor).get(profile).content.decode()
+        page = client_for(visitor).get(profile).content.decode()
         assert "Open circle" in page and "Closed ward" in page and "Pending circle" not in page
 
 
@@ -690,9 +682,7 @@ def test_the_profiles_communities_cost_one_query_whatever_their_number():
     client = Client()
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(member.get_absolute_url()).status_code == 200
-        return len(queries)
+        return count_queries(client, member.get_absolute_url()).count
 
     without = count()
     MembershipFactory(member=member)
@@ -744,7 +734,7 @@ def test_the_admin_lists_communities_with_member_counts_memberships_and_invitati
     MembershipFactory.create_batch(2, community=community)
     MembershipFactory(community=community, status="requested")
     Invitation.objects.create(community=community, email="x@example.org", token="tok", invited_by=owner)
-    admin = signed_in(SuperuserFactory())
+    admin = client_for(SuperuserFactory())
 
     page = admin.get(reverse("admin:accounts_community_changelist")).content.decode()
     assert "Admin circle" in page
@@ -760,7 +750,7 @@ def test_the_admin_lists_communities_with_member_counts_memberships_and_invitati
 
 
 def test_the_admin_refuses_a_reserved_slug_and_a_bad_logo():
-    admin = signed_in(SuperuserFactory())
+    admin = client_for(SuperuserFactory())
     data = {
         "name": "New",
         "slug": "new",

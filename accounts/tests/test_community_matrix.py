@@ -12,83 +12,16 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import (
-    CommunityFactory,
-    EditorFactory,
-    MembershipFactory,
-    SuperuserFactory,
-    UserFactory,
-)
-from blog.models import Post
-from blog.tests.factories import PostFactory
+from testing.clients import client_for
+from testing.factories import CommunityFactory, MembershipFactory, UserFactory
+from testing.worlds import ACTORS, LOGIN, WARD_MEMBERS_TITLE, PrivateCommunityWorld
 
 pytestmark = pytest.mark.django_db
-
-ACTORS = [
-    "anonymous",
-    "outsider",
-    "requested",
-    "invited",
-    "member",
-    "moderator",
-    "owner",
-    "editor",
-    "superuser",
-]
-LOGIN = "login"  # a redirect to the sign-in page
-SECRET = "Handover notes of ward seven"
-
-
-class World:
-    """The community, its people, and the memberships the actions work on."""
-
-    def __init__(self):
-        self.owner = UserFactory(username="owner")
-        self.community = CommunityFactory(
-            name="Ward seven",
-            slug="ward-seven",
-            visibility=Community.Visibility.PRIVATE,
-            join_policy=Community.JoinPolicy.REQUEST,
-            owner=self.owner,
-        )
-        self.elsewhere = CommunityFactory(name="Elsewhere", slug="elsewhere", owner=UserFactory())
-        PostFactory(title=SECRET, community=self.community, visibility=Post.Visibility.MEMBERS)
-        in_ward = {"community": self.community}
-        self.people = {
-            "anonymous": None,
-            "outsider": MembershipFactory(community=self.elsewhere).member,
-            "requested": MembershipFactory(**in_ward, status=Membership.Status.REQUESTED).member,
-            "invited": MembershipFactory(**in_ward, status=Membership.Status.INVITED).member,
-            "member": MembershipFactory(**in_ward).member,
-            "moderator": MembershipFactory(**in_ward, role=Membership.Role.MODERATOR).member,
-            "owner": self.owner,
-            "editor": EditorFactory(),
-            "superuser": SuperuserFactory(),
-        }
-        # What the actions act on.
-        self.applicant = MembershipFactory(**in_ward, status=Membership.Status.REQUESTED)
-        self.target = MembershipFactory(**in_ward)
-        self.newcomer = UserFactory(username="newcomer")
-
-    def client(self, actor, **kwargs):
-        client = Client(**kwargs)
-        if self.people[actor] is not None:
-            client.force_login(self.people[actor])
-        return client
-
-    def status_of(self, user):
-        if user is None:
-            return None
-        return (
-            Membership.objects.filter(community=self.community, member=user)
-            .values_list("status", flat=True)
-            .first()
-        )
 
 
 @pytest.fixture
 def world():
-    return World()
+    return PrivateCommunityWorld()
 
 
 def url(name, **kwargs):
@@ -98,7 +31,7 @@ def url(name, **kwargs):
 # Each action: how to perform it, and what to read back from the database afterwards.
 def do_view(world, client):
     response = client.get(world.community.get_absolute_url())
-    return response, SECRET in response.content.decode()
+    return response, WARD_MEMBERS_TITLE in response.content.decode()
 
 
 def do_join(world, client, actor):
@@ -280,8 +213,9 @@ def test_the_edit_page_is_for_owners_and_staff(world, actor):
 )
 def test_an_owner_elsewhere_cannot_touch_this_communitys_memberships(world, name, data):
     """An owner of another community posts this community's membership ids: 404, nothing changes."""
-    intruder = Client()
-    intruder.force_login(Membership.objects.get(community=world.elsewhere, role=Membership.Role.OWNER).member)
+    intruder = client_for(
+        Membership.objects.get(community=world.elsewhere, role=Membership.Role.OWNER).member
+    )
     before = list(Membership.objects.filter(community=world.community).values_list("pk", "role", "status"))
 
     for membership in (world.applicant, world.target):
@@ -298,8 +232,7 @@ def test_an_owner_elsewhere_gets_403_on_a_public_community(name):
     requested = MembershipFactory(community=public, status=Membership.Status.REQUESTED)
     other_owner = UserFactory()
     CommunityFactory(owner=other_owner)
-    intruder = Client()
-    intruder.force_login(other_owner)
+    intruder = client_for(other_owner)
 
     response = intruder.post(url(name, pk=requested.pk), {"role": "owner"})
 
@@ -470,8 +403,7 @@ def test_an_owner_who_removes_themselves_while_another_owner_remains(world):
 def test_joining_follows_the_policy(visibility, policy, expected):
     community = CommunityFactory(visibility=visibility, join_policy=policy, owner=UserFactory())
     user = UserFactory()
-    client = Client()
-    client.force_login(user)
+    client = client_for(user)
 
     response = client.post(url("join", slug=community.slug), follow=True)
 

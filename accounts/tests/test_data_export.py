@@ -9,12 +9,10 @@ from django.urls import reverse
 
 from accounts.models import Community, Membership
 from accounts.services import community_create, membership_join
-from accounts.tests.factories import CommunityFactory, UserFactory
 from blog.models import LearningPath, LearningPathStep, Post, StepCompletion
 from blog.services import follow
-from blog.tests.factories import PostFactory
 from comments.models import CommentFlag, NotificationPreference, ThreadSubscription
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, CommunityFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +195,8 @@ def make_content(member, n, start=0):
 
 
 def test_export_takes_the_same_number_of_queries_whatever_its_size(client):
-    """Guards against a query per post (categories, tags), per comment (its post) or per follow (its target)."""
+    """Guards against a query per post (categories, tags), per comment (its post) or per follow (its
+    target)."""
     member = UserFactory()
     client.force_login(member)
     make_content(member, 1)

@@ -10,7 +10,6 @@ that sends them.
 
 import pytest
 from django.conf import settings
-from django.core import mail
 from django.db import connection
 from django.tasks import default_task_backend
 from django.test import Client
@@ -20,15 +19,21 @@ from django.utils import timezone, translation
 
 from accounts.models import Invitation, Membership, User
 from accounts.services import invite
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
 from blog.tasks import build_digest_email
-from blog.tests.factories import PostFactory
 from comments import services
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    PASSWORD,
+    CommunityFactory,
+    EditorFactory,
+    PostFactory,
+    UserFactory,
+)
+from testing.mail import html_of, inbox
+from testing.worlds import trusted_member
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"  # UserFactory's
 COOKIE = settings.LANGUAGE_COOKIE_NAME
 
 
@@ -48,22 +53,6 @@ def run_queued_tasks():
             result.task.call(*result.args, **result.kwargs)
 
 
-def inbox(address):
-    return [message for message in mail.outbox if message.to == [address]]
-
-
-def html_of(message):
-    (alternative,) = message.alternatives
-    return alternative.content
-
-
-def trusted(**kwargs):
-    """A member whose comments publish at once (they have an approved comment elsewhere)."""
-    member = UserFactory(**kwargs)
-    CommentFactory(author=member)
-    return member
-
-
 # --- Emails in the member's language ------------------------------------------------------------
 
 
@@ -71,7 +60,7 @@ def test_a_comment_notification_is_in_the_language_each_member_chose(django_capt
     spanish = UserFactory(display_name="Lucía", language="es")
     english = UserFactory(display_name="Lucy", language="en")
     undecided = UserFactory(display_name="Lou", language="")
-    commenter = trusted(display_name="Robin")
+    commenter = trusted_member(display_name="Robin")
     for author in (spanish, english, undecided):
         post = PostFactory(author=author, title=f"Notes of {author.display_name}")
         with django_capture_on_commit_callbacks(execute=True):
@@ -180,15 +169,9 @@ def test_account_emails_follow_the_member_and_otherwise_the_request():
 # --- Choosing: a POST for members, a GET link for visitors ----------------------------------------
 
 
-def member_client(member, **kwargs):
-    client = Client(**kwargs)
-    client.force_login(member)
-    return client
-
-
 def test_a_members_post_saves_the_language_and_sets_the_cookie():
     member = UserFactory(language="")
-    client = member_client(member)
+    client = client_for(member)
     response = client.post(reverse("switch_language", kwargs={"code": "es"}), {"next": "/paths/?page=2"})
     assert response.status_code == 302 and response["Location"] == "/paths/?page=2"
     assert response.cookies[COOKIE].value == "es"
@@ -200,7 +183,7 @@ def test_a_members_post_saves_the_language_and_sets_the_cookie():
 
 def test_the_switch_is_a_csrf_protected_form_for_members_and_a_link_for_visitors():
     member = UserFactory()
-    page = member_client(member).get("/paths/").content.decode()
+    page = client_for(member).get("/paths/").content.decode()
     form = page[page.index('<nav class="language-switcher') :]
     form = form[: form.index("</nav>")]
     assert '<form method="post" action="/language/es/"' in form
@@ -214,7 +197,7 @@ def test_the_switch_is_a_csrf_protected_form_for_members_and_a_link_for_visitors
 
 def test_a_get_by_a_member_sets_only_the_cookie_and_writes_nothing():
     member = UserFactory(language="en")
-    client = member_client(member)
+    client = client_for(member)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("switch_language", kwargs={"code": "es"}), {"next": "/"})
     assert response.status_code == 302 and response.cookies[COOKIE].value == "es"
@@ -230,7 +213,7 @@ def test_a_get_by_a_member_sets_only_the_cookie_and_writes_nothing():
 
 def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing():
     member = UserFactory(language="en")
-    client = member_client(member, enforce_csrf_checks=True)
+    client = client_for(member, enforce_csrf_checks=True)
     response = client.post(reverse("switch_language", kwargs={"code": "es"}), {"next": "/"})
     assert response.status_code == 403
     assert COOKIE not in response.cookies
@@ -240,7 +223,7 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing():
 
 def test_the_post_with_the_pages_own_token_works_and_never_leaves_the_site():
     member = UserFactory(language="")
-    client = member_client(member, enforce_csrf_checks=True)
+    client = client_for(member, enforce_csrf_checks=True)
     page = client.get("/paths/").content.decode()
     form = page[page.index('<nav class="language-switcher') :]
     token = form.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
@@ -258,7 +241,7 @@ def test_a_visitors_post_sets_the_cookie_and_an_unknown_language_is_a_404():
     response = visitor.post(reverse("switch_language", kwargs={"code": "es"}), {"next": "/"})
     assert response.status_code == 302 and response.cookies[COOKIE].value == "es"
     member = UserFactory(language="en")
-    response = member_client(member).post("/language/fr/", {"next": "/"})
+    response = client_for(member).post("/language/fr/", {"next": "/"})
     assert response.status_code == 404
     member.refresh_from_db()
     assert member.language == "en"
@@ -266,7 +249,7 @@ def test_a_visitors_post_sets_the_cookie_and_an_unknown_language_is_a_404():
 
 def test_the_profile_form_chooses_the_language_too():
     member = UserFactory(language="")
-    client = member_client(member)
+    client = client_for(member)
     page = client.get(reverse("accounts:edit_profile")).content.decode()
     assert 'name="language" value="es"' in page
     data = {"display_name": member.display_name, "bio": "", "website": "", "digest": "none"}

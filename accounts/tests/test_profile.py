@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from testing.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -16,11 +16,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
+from testing.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "correct horse battery staple"  # the factories' password
 NEW_PASSWORD = "A brand-new passphrase 77"
 RESET_PATH = re.compile(r"https?://[^/\s]+(/accounts/password/reset/key/[^\s]+/)")
 

@@ -1,7 +1,7 @@
 """Community pages that need only the accounts app: create, edit, membership actions, members.
 
 The directory and the community page show posts, so they live in
-``blog/community_views.py``; ``portal/community_urls.py`` puts both under
+``blog/views/communities.py``; ``portal/community_urls.py`` puts both under
 ``/communities/``. Every change goes through ``accounts.services``; the views
 look the objects up, check who may see them (a private community is a 404 to
 outsiders, as if it did not exist) and turn the services' refusals into
@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
-from .forms import RESERVED_COMMUNITY_SLUGS, CommunityForm, InviteForm
-from .models import Community, Invitation, Membership
+from .. import services
+from ..forms import CommunityForm, InviteForm
+from ..models import Community, Invitation, Membership
 
 MEMBERS_PER_PAGE = 50
 
@@ -125,14 +125,6 @@ def _after_leaving(request, community: Community):
 # --- Create and edit -------------------------------------------------------------
 
 
-def _available_slug(name: str) -> str | None:
-    """None (the service picks the slug) unless that slug would shadow one of the site's pages."""
-    slug = services.unique_community_slug(name)
-    if slug in RESERVED_COMMUNITY_SLUGS:
-        return services.unique_community_slug(f"{name} community")
-    return None
-
-
 def _drop_file_later(field_file, name: str):
     if name:
         storage = field_file.storage
@@ -141,16 +133,13 @@ def _drop_file_later(field_file, name: str):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def community_create(request):
+def create_community(request):
     if not services.may_create_community(request.user):
         raise PermissionDenied
     if request.method == "POST":
         form = CommunityForm(request.POST, request.FILES, actor=request.user)
         if form.is_valid():
             fields = form.community_fields()
-            slug = _available_slug(fields["name"])
-            if slug:
-                fields["slug"] = slug
             try:
                 community = services.community_create(creator=request.user, **fields)
             except ValidationError as error:
@@ -167,7 +156,7 @@ def community_create(request):
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def community_edit(request, slug):
+def edit_community(request, slug):
     community = managed_community(request, slug)
     # The form works on its own copy, so a form with errors leaves the page header as saved.
     copy = Community.objects.get(pk=community.pk)
@@ -227,7 +216,7 @@ def community_members(request, slug):
 
 @login_required
 @require_POST
-def community_invite(request, slug):
+def invite_to_community(request, slug):
     community = managed_community(request, slug)
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -278,7 +267,7 @@ def _invited_message(invited):
 
 @login_required
 @require_POST
-def membership_approve(request, pk):
+def approve_membership(request, pk):
     membership = managed_membership(request, pk)
     if membership.status != Membership.Status.REQUESTED:
         messages.info(request, _("There is no pending request to approve."))
@@ -290,7 +279,7 @@ def membership_approve(request, pk):
 
 @login_required
 @require_POST
-def membership_decline(request, pk):
+def decline_membership(request, pk):
     membership = managed_membership(request, pk)
     if membership.status != Membership.Status.REQUESTED:
         messages.info(request, _("There is no pending request to decline."))
@@ -304,7 +293,7 @@ def membership_decline(request, pk):
 
 @login_required
 @require_POST
-def membership_role(request, pk):
+def change_membership_role(request, pk):
     membership = managed_membership(request, pk)
     role = request.POST.get("role", "")
     try:
@@ -322,7 +311,7 @@ def membership_role(request, pk):
 
 @login_required
 @require_POST
-def membership_remove(request, pk):
+def remove_membership(request, pk):
     membership = managed_membership(request, pk)
     community = membership.community
     try:
@@ -342,7 +331,7 @@ def membership_remove(request, pk):
 
 @login_required
 @require_POST
-def invitation_withdraw(request, pk):
+def withdraw_invitation(request, pk):
     invitation = managed_invitation(request, pk)
     services.invitation_withdraw(invitation=invitation, actor=request.user)
     messages.success(request, _("The invitation of %(name)s was withdrawn.") % {"name": invitation.email})
@@ -354,7 +343,7 @@ def invitation_withdraw(request, pk):
 
 @login_required
 @require_POST
-def community_join(request, slug):
+def join_community(request, slug):
     community, _membership = community_for_viewer(request, slug)
     try:
         membership = services.membership_join(community=community, member=request.user)
@@ -370,7 +359,7 @@ def community_join(request, slug):
 
 @login_required
 @require_POST
-def community_leave(request, slug):
+def leave_community(request, slug):
     community, membership = community_for_viewer(request, slug)
     if membership is None:
         messages.info(request, _("You are not in this community."))
@@ -396,7 +385,7 @@ def _own_invited_membership(request, pk) -> Membership:
 
 @login_required
 @require_POST
-def invitation_accept(request, pk):
+def accept_invitation(request, pk):
     membership = _own_invited_membership(request, pk)
     if membership.status != Membership.Status.INVITED:
         messages.info(request, _("There is no pending invitation to accept."))
@@ -408,7 +397,7 @@ def invitation_accept(request, pk):
 
 @login_required
 @require_POST
-def invitation_refuse(request, pk):
+def refuse_invitation(request, pk):
     membership = _own_invited_membership(request, pk)
     if membership.status != Membership.Status.INVITED:
         messages.info(request, _("There is no pending invitation to decline."))
@@ -423,7 +412,7 @@ def invitation_refuse(request, pk):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def invitation_landing(request, token):
-    """Explain the invitation; sign up with the address, sign in, or accept with a matching verified address."""
+    """Explain the invitation; sign up with the address, sign in, or accept with a matching verified one."""
     invitation = get_object_or_404(Invitation.objects.select_related("community", "invited_by"), token=token)
     community = invitation.community
     user = request.user

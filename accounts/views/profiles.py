@@ -1,6 +1,7 @@
 import json
 
 from allauth.core import ratelimit
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -15,12 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView
 
-from portal.i18n import set_language_cookie
+from core.i18n import set_language_cookie
 
-from .forms import AccountDeleteForm, ProfileForm
-from .models import Community, Membership, User
-from .privacy import export_member_data
-from .services import account_delete, sole_owned_communities
+from ..forms import AccountDeleteForm, ProfileForm
+from ..models import Community, Membership, User
+from ..privacy import export_member_data
+from ..services import account_delete, sole_owned_communities
 
 
 class ProfileView(DetailView):
@@ -114,7 +115,7 @@ def delete_account(request):
                 else:
                     logout(request)
                     messages.success(request, _("Your account has been deleted. Thank you for taking part."))
-                    return redirect("blog:home")
+                    return redirect(settings.LOGOUT_REDIRECT_URL)
     return render(
         request,
         "accounts/delete_account.html",

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import portal.images
+import core.images
 import taggit.managers
 from django.conf import settings
 from django.db import migrations, models
@@ -50,7 +50,9 @@ class Migration(migrations.Migration):
                     "slug",
                     models.SlugField(
                         blank=True,
-                        help_text="The last part of the post's address. Left empty, it is made from the title.",
+                        help_text=(
+                            "The last part of the post's address. Left empty, it is made from the title."
+                        ),
                         max_length=200,
                         unique=True,
                         verbose_name="slug",
@@ -73,7 +75,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         upload_to="covers/%Y/%m/",
                         validators=[
-                            portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)
+                            core.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)
                         ],
                         verbose_name="cover image",
                     ),

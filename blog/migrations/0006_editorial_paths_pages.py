@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import portal.images
+import core.images
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -38,7 +38,9 @@ class Migration(migrations.Migration):
                     "slug",
                     models.SlugField(
                         blank=True,
-                        help_text="The last part of the post's address. Left empty, it is made from the title.",
+                        help_text=(
+                            "The last part of the post's address. Left empty, it is made from the title."
+                        ),
                         max_length=200,
                         verbose_name="slug",
                     ),
@@ -58,7 +60,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         max_length=100,
                         validators=[
-                            portal.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)
+                            core.images.ImageUploadValidator(max_bytes=10485760, max_pixels=60000000)
                         ],
                         verbose_name="cover image",
                     ),
@@ -116,7 +118,10 @@ class Migration(migrations.Migration):
                         blank=True,
                         db_index=True,
                         editable=False,
-                        help_text="The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here.",
+                        help_text=(
+                            "The post's ID in the WordPress blog it was imported from: ?p=<id> links "
+                            "redirect here."
+                        ),
                         null=True,
                         verbose_name="WordPress ID",
                     ),
@@ -309,7 +314,9 @@ class Migration(migrations.Migration):
             field=models.PositiveBigIntegerField(
                 blank=True,
                 editable=False,
-                help_text="The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here.",
+                help_text=(
+                    "The post's ID in the WordPress blog it was imported from: ?p=<id> links redirect here."
+                ),
                 null=True,
                 unique=True,
                 verbose_name="WordPress ID",

@@ -4,25 +4,24 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import CategoryFactory, PostFactory, individual_learning, organizational_learning
+from testing.clients import messages_of
+from testing.factories import (
+    CategoryFactory,
+    EditorFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:blog_post_changelist")
-
-
-@pytest.fixture
-def editor_client(client):
-    client.force_login(EditorFactory())
-    return client
 
 
 def listed_titles(response):
@@ -98,7 +97,7 @@ def test_publish_action_publishes_drafts_and_keeps_future_ones_scheduled(editor_
         assert post.publish_at == before[post.pk]
     assert draft.is_published
     assert future.is_scheduled
-    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    messages = messages_of(response)
     assert messages == [
         "2 posts were published. 1 of them has a publish date in the future and stays scheduled until then."
     ]
@@ -115,7 +114,7 @@ def test_unpublish_action_moves_posts_back_to_draft(editor_client):
     )
 
     assert set(Post.objects.values_list("status", flat=True)) == {Post.Status.DRAFT}
-    assert [str(m) for m in get_messages(response.wsgi_request)] == ["2 posts were moved back to draft."]
+    assert messages_of(response) == ["2 posts were moved back to draft."]
 
 
 def test_add_form_creates_post_with_slug_from_title_and_rendered_body(client):
@@ -196,10 +195,8 @@ def test_changelist_query_count_does_not_grow_with_posts(editor_client):
     """Guards the N+1s of the post list: categories per row, author per row, filter choices."""
 
     def capture():
-        with CaptureQueriesContext(connection) as queries:
-            response = editor_client.get(CHANGELIST)
-        assert response.status_code == 200
-        return [query["sql"] for query in queries], len(response.context["cl"].result_list)
+        page = count_queries(editor_client, CHANGELIST)
+        return page.sql, len(page.response.context["cl"].result_list)
 
     make_posts(3)
     small, listed = capture()

@@ -8,16 +8,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community
-from accounts.tests.factories import CommunityFactory, MembershipFactory, StaffFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
+from testing.clients import client_for
+from testing.factories import CommunityFactory, MembershipFactory, PostFactory, StaffFactory, UserFactory
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")
@@ -41,7 +39,10 @@ def page(client, url):
     return response.content.decode()
 
 
-class Site:
+class ArchiveWorld:
+    """Posts of 2023 and 2024, and the ones no visitor may read: members-only, in a private
+    community, a draft and a scheduled one; ``member`` belongs to both communities."""
+
     def __init__(self):
         self.member = UserFactory(username="insider")
         circle = CommunityFactory(name="Circle")
@@ -68,16 +69,16 @@ class Site:
 
 
 @pytest.fixture
-def site():
-    return Site()
+def world():
+    return ArchiveWorld()
 
 
-def test_a_year_lists_its_readable_posts_newest_first_and_its_months(client, site):
+def test_a_year_lists_its_readable_posts_newest_first_and_its_months(client, world):
     content = page(client, year_url(2023))
-    titles = [site.july.title, site.march_b.title, site.march_a.title]
+    titles = [world.july.title, world.march_b.title, world.march_a.title]
     positions = [content.index(title) for title in titles]
     assert positions == sorted(positions)
-    for hidden in (site.members_only, site.private_room, site.draft, site.next_year):
+    for hidden in (world.members_only, world.private_room, world.draft, world.next_year):
         assert hidden.title not in content
     assert f'href="{month_url(2023, 3)}"' in content and f'href="{month_url(2023, 7)}"' in content
     assert f'href="{month_url(2023, 5)}"' not in content  # only a private community's post that month
@@ -85,25 +86,24 @@ def test_a_year_lists_its_readable_posts_newest_first_and_its_months(client, sit
     assert "<title>Posts from 2023 · Learning Together</title>" in content
 
 
-def test_a_month_lists_its_readable_posts_with_links_to_neighbouring_months(client, site):
+def test_a_month_lists_its_readable_posts_with_links_to_neighbouring_months(client, world):
     content = page(client, month_url(2023, 3))
-    assert content.index(site.march_b.title) < content.index(site.march_a.title)
-    assert site.july.title not in content
-    assert site.members_only.title not in content and site.draft.title not in content
+    assert content.index(world.march_b.title) < content.index(world.march_a.title)
+    assert world.july.title not in content
+    assert world.members_only.title not in content and world.draft.title not in content
     assert f'href="{month_url(2023, 7)}" rel="next"' in content
     assert 'rel="prev"' not in content.split("<main")[1].split("</header>")[0]
     assert "<title>Posts from March 2023 · Learning Together</title>" in content
 
 
-def test_members_see_members_only_posts_in_the_archives(site):
-    member = Client()
-    member.force_login(site.member)
-    assert site.members_only.title in page(member, month_url(2023, 3))
-    assert site.private_room.title in page(member, month_url(2023, 5))
-    assert site.draft.title not in page(member, month_url(2023, 3))  # archives list published posts only
+def test_members_see_members_only_posts_in_the_archives(world):
+    member = client_for(world.member)
+    assert world.members_only.title in page(member, month_url(2023, 3))
+    assert world.private_room.title in page(member, month_url(2023, 5))
+    assert world.draft.title not in page(member, month_url(2023, 3))  # archives list published posts only
 
 
-def test_empty_and_impossible_dates_are_404(client, site):
+def test_empty_and_impossible_dates_are_404(client, world):
     for url in (
         year_url(2019),
         month_url(2023, 4),
@@ -115,18 +115,16 @@ def test_empty_and_impossible_dates_are_404(client, site):
     ):
         assert client.get(url).status_code == 404, url
     assert client.get(month_url(2023, 5)).status_code == 404
-    editor = Client()
-    editor.force_login(StaffFactory())
+    editor = client_for(StaffFactory())
     assert editor.get(month_url(2023, 5)).status_code == 200
 
 
-def test_scheduled_posts_wait_for_their_date(client, site):
-    local = timezone.localtime(site.scheduled.publish_at)
+def test_scheduled_posts_wait_for_their_date(client, world):
+    local = timezone.localtime(world.scheduled.publish_at)
     for url in (month_url(local.year, local.month), year_url(local.year), reverse("blog:archive")):
-        assert site.scheduled.title not in client.get(url).content.decode()
-    author = Client()
-    author.force_login(site.scheduled.author)
-    assert site.scheduled.title not in author.get(month_url(local.year, local.month)).content.decode()
+        assert world.scheduled.title not in client.get(url).content.decode()
+    author = client_for(world.scheduled.author)
+    assert world.scheduled.title not in author.get(month_url(local.year, local.month)).content.decode()
 
 
 def month_counts(content):
@@ -141,23 +139,21 @@ def month_counts(content):
     return counts
 
 
-def test_the_archive_page_counts_only_what_the_reader_may_see(client, site):
+def test_the_archive_page_counts_only_what_the_reader_may_see(client, world):
     anonymous = month_counts(page(client, reverse("blog:archive")))
     assert anonymous == {month_url(2024, 1): 1, month_url(2023, 7): 1, month_url(2023, 3): 2}
-    member = Client()
-    member.force_login(site.member)
+    member = client_for(world.member)
     assert month_counts(page(member, reverse("blog:archive"))) == {
         month_url(2024, 1): 1,
         month_url(2023, 7): 1,
         month_url(2023, 5): 1,
         month_url(2023, 3): 3,
     }
-    outsider = Client()
-    outsider.force_login(UserFactory())
+    outsider = client_for(UserFactory())
     assert month_counts(page(outsider, reverse("blog:archive"))) == anonymous
 
 
-def test_the_archive_page_groups_months_by_year(client, site):
+def test_the_archive_page_groups_months_by_year(client, world):
     content = page(client, reverse("blog:archive"))
     assert content.index(f'href="{year_url(2024)}"') < content.index(f'href="{year_url(2023)}"')
     assert "March" in content and "2 posts" in content and "1 post)" in content
@@ -188,17 +184,10 @@ def test_archive_pages_paginate(client, settings):
     assert client.get(month_url(2022, 6) + "?page=3").status_code == 404
 
 
-def test_the_post_page_links_to_its_month(client, site):
-    content = page(client, site.march_a.get_absolute_url())
+def test_the_post_page_links_to_its_month(client, world):
+    content = page(client, world.march_a.get_absolute_url())
     assert f'href="{month_url(2023, 3)}"' in content
     assert f'href="{reverse("blog:archive")}"' in content
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), [query["sql"] for query in queries.captured_queries]
 
 
 def grow(n, offset=0):
@@ -220,7 +209,7 @@ def test_archive_queries_do_not_grow_with_posts(client, url, signed_in):
     small = count_queries(client, target)
     grow(40, offset=1)
     large = count_queries(client, target)
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
+    assert_same_count(small, large)
     # The archive: one aggregate. Year and month: exists, months or days, previous and next,
     # count, page, categories, tags. Signed in: session, member, the navigation's communities.
-    assert large[0] <= (1 if url == "archive" else 8) + (3 if signed_in else 0), large[1]
+    assert large.count <= (1 if url == "archive" else 8) + (3 if signed_in else 0), large.sql

@@ -1,14 +1,13 @@
 """Categories keep WordPress's hierarchy: a category page lists its subcategories and includes their posts."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import SuperuserFactory
 from blog.models import Post
-from blog.tests.factories import CategoryFactory, PostFactory
+from testing.clients import client_for
+from testing.factories import CategoryFactory, PostFactory, SuperuserFactory
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -57,9 +56,7 @@ def test_category_page_queries_do_not_grow_with_the_tree(tree):
     PostFactory(categories=[grandchild])
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
-            assert Client().get(root.get_absolute_url()).status_code == 200
-        return len(queries)
+        return count_queries(Client(), root.get_absolute_url()).count
 
     before = count()
     for n in range(4):
@@ -75,8 +72,7 @@ def test_a_cycle_does_not_hang_the_page(tree):
 
 def test_category_admin_edits_the_parent_but_not_under_itself(tree):
     root, child, grandchild, _other = tree
-    client = Client()
-    client.force_login(SuperuserFactory())
+    client = client_for(SuperuserFactory())
     changelist = client.get(reverse("admin:blog_category_changelist"))
     assert changelist.status_code == 200
     assert "field-parent" in changelist.content.decode()

@@ -4,35 +4,27 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import include, path, reverse
 from django.utils.html import escape
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import (
+from blog.models import Post
+from core.hostile_input import MAX_QUERY_STRING
+from portal import community_urls
+from portal import urls as portal_urls
+from testing.clients import client_for
+from testing.factories import (
     CommunityFactory,
     EditorFactory,
     MembershipFactory,
+    PostFactory,
     UserFactory,
 )
-from blog.models import Post
-from blog.tests.factories import PostFactory
-from portal import community_urls
-from portal import urls as portal_urls
-from portal.hostile_input import MAX_QUERY_STRING
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
 DIRECTORY = reverse("communities:directory")
-
-
-def client_for(user=None):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def directory(client, **params):
@@ -189,17 +181,6 @@ def test_the_create_button_is_shown_to_those_allowed(communities, settings):
     assert create_url in directory(client_for(EditorFactory()))
 
 
-def count_queries(client, url, **params):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, params)
-    assert response.status_code == 200
-    return len(queries), [query["sql"] for query in queries.captured_queries]
-
-
-def assert_same_count(small, large):
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
-
-
 def populate_directory(n):
     for _ in range(n):
         community = CommunityFactory(owner=UserFactory())
@@ -217,7 +198,7 @@ def test_directory_queries_do_not_grow_with_communities_members_and_posts(signed
     populate_directory(15)
     large = count_queries(client, DIRECTORY)
     assert_same_count(small, large)
-    assert large[0] <= (5 if signed_in else 3)
+    assert large.count <= (5 if signed_in else 3)
 
 
 # --- A community's page ----------------------------------------------------------------
@@ -453,4 +434,4 @@ def test_community_page_queries_do_not_grow_with_members_and_posts(viewer):
     large = count_queries(client, community.get_absolute_url())
     assert_same_count(small, large)
     # Staff pages also load permissions and the moderation counts for the navigation bar.
-    assert large[0] <= (16 if viewer == "editor" else 13)
+    assert large.count <= (16 if viewer == "editor" else 13)

@@ -5,25 +5,15 @@ import re
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import post_comment
+from testing.clients import client_for
+from testing.comments import post_comment
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory, individual_learning
 
 pytestmark = pytest.mark.django_db
-
-
-def spanish_client(user=None):
-    client = Client()
-    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "es"})
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def comment_body_tag(page, comment):
@@ -50,7 +40,7 @@ def test_in_the_spanish_interface_english_content_is_marked_lang_en():
     post = PostFactory(title="Notes that talk back")  # blank language: the site's default, English
     spanish = CommentFactory(post=post, body="Muy de acuerdo.", language="es")
     english = CommentFactory(post=post, body="Agreed.", language="en")
-    page = spanish_client().get(post.get_absolute_url()).content.decode()
+    page = client_for(language="es").get(post.get_absolute_url()).content.decode()
     assert '<html lang="es">' in page
     assert '<span lang="en">Notes that talk back</span>' in page
     assert '<div class="post-body" lang="en">' in page
@@ -70,12 +60,11 @@ def test_a_spanish_post_has_lang_es_on_its_title_and_body(client):
 def test_the_comment_form_offers_the_language_and_defaults_to_the_interface_language():
     member = UserFactory()
     post = PostFactory()
-    page = spanish_client(member).get(post.get_absolute_url()).content.decode()
+    page = client_for(member, language="es").get(post.get_absolute_url()).content.decode()
     select = re.search(r'<select name="language"[^>]*>.*?</select>', page, re.S).group(0)
     assert '<option value="es" selected>Español</option>' in select
     assert '<option value="en">English</option>' in select
-    english = Client()
-    english.force_login(member)
+    english = client_for(member)
     select = re.search(
         r'<select name="language"[^>]*>.*?</select>',
         english.get(post.get_absolute_url()).content.decode(),
@@ -117,7 +106,7 @@ def test_a_comment_without_a_language_stays_blank(client):
 
 def test_the_post_form_sets_the_language_and_defaults_to_the_interface_language():
     editor = EditorFactory()
-    client = spanish_client(editor)
+    client = client_for(editor, language="es")
     page = client.get(reverse("blog:post_create")).content.decode()
     select = re.search(r'<select name="language"[^>]*>.*?</select>', page, re.S).group(0)
     assert '<option value="es" selected>Español</option>' in select
@@ -142,8 +131,7 @@ def test_the_post_form_sets_the_language_and_defaults_to_the_interface_language(
 
 
 def test_the_admin_edits_the_language_of_posts_and_comments():
-    admin = Client()
-    admin.force_login(EditorFactory(is_superuser=True))
+    admin = client_for(EditorFactory(is_superuser=True))
     post = PostFactory()
     comment = CommentFactory(post=post)
     assert 'name="language"' in admin.get(reverse("admin:blog_post_change", args=[post.pk])).content.decode()
@@ -154,7 +142,8 @@ def test_the_admin_edits_the_language_of_posts_and_comments():
 
 
 def test_the_search_triggers_survive_the_language_migrations():
-    """AddField rebuilds blog_post and comments_comment on SQLite; the migrations restore the FTS5 triggers."""
+    """AddField rebuilds blog_post and comments_comment on SQLite; the migrations restore the FTS5
+    triggers."""
     if connection.vendor != "sqlite":
         pytest.skip("FTS5 triggers exist on SQLite only")
     with connection.cursor() as cursor:

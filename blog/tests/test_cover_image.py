@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from blog.tests.factories import PostFactory
+from testing.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,11 +17,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from blog import services
 from blog.models import Post
 from blog.tasks import send_digest
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
+from testing.clients import client_for
+from testing.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
 
 pytestmark = pytest.mark.django_db
 WEEKLY = User.Digest.WEEKLY
@@ -273,8 +280,7 @@ def profile_data(member, **extra):
 
 def test_members_choose_the_weekly_digest_in_their_settings():
     member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client = client_for(member)
     url = reverse("accounts:edit_profile")
 
     page = client.get(url).content.decode()

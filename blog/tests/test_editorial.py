@@ -4,15 +4,13 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import EditorFactory, StaffFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
+from testing.clients import client_for
+from testing.factories import PostFactory, StaffFactory, UserFactory, individual_learning
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -33,21 +31,7 @@ def author():
 
 @pytest.fixture
 def author_client(author):
-    client = Client()
-    client.force_login(author)
-    return client
-
-
-@pytest.fixture
-def editor():
-    return EditorFactory()
-
-
-@pytest.fixture
-def editor_client(editor):
-    client = Client()
-    client.force_login(editor)
-    return client
+    return client_for(author)
 
 
 def post_data(author, **overrides):
@@ -282,9 +266,7 @@ def test_featured_band_shows_at_most_three(client):
 
 def test_featured_band_queries_do_not_grow(client):
     def count():
-        with CaptureQueriesContext(connection) as queries:
-            home_featured(client)
-        return len(queries)
+        return count_queries(client, reverse("blog:home")).count
 
     PostFactory(featured=True, tags=["a"])
     small = count()
@@ -313,9 +295,7 @@ def test_non_staff_member_sees_the_band(client):
 
 def test_no_featured_posts_costs_no_query(client):
     def count():
-        with CaptureQueriesContext(connection) as queries:
-            home_featured(client)
-        return len(queries)
+        return count_queries(client, reverse("blog:home")).count
 
     PostFactory()
     home_featured(client)  # warm the sidebar cache

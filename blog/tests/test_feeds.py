@@ -11,17 +11,25 @@ from datetime import timedelta
 
 import feedparser
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community
-from accounts.tests.factories import CommunityFactory, MembershipFactory, StaffFactory, UserFactory
 from blog.feeds import FEED_LENGTH, SUMMARY_WORDS
 from blog.models import Post
-from blog.tests.factories import CategoryFactory, PostFactory, individual_learning, organizational_learning
+from testing.clients import client_for
+from testing.factories import (
+    CategoryFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    StaffFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +56,7 @@ def titles(feed):
     return [html.unescape(entry.title) for entry in feed.entries]
 
 
-class Site:
+class FeedWorld:
     """Public posts around the ones no feed may show."""
 
     def __init__(self):
@@ -111,37 +119,37 @@ class Site:
 
 
 @pytest.fixture
-def site():
-    return Site()
+def world():
+    return FeedWorld()
 
 
-def every_feed(site):
+def every_feed(world):
     """(url name, kwargs) of every feed that could list the hidden posts."""
     return [
         ("blog:feed", {}),
         ("blog:category_feed", {"slug": "individual-learning"}),
         ("blog:category_feed", {"slug": "organizational-learning"}),
         ("blog:tag_feed", {"slug": "reflection"}),
-        ("blog:author_feed", {"username": site.author.username}),
-        ("communities:feed", {"slug": site.public_community.slug}),
+        ("blog:author_feed", {"username": world.author.username}),
+        ("communities:feed", {"slug": world.public_community.slug}),
     ]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_the_latest_posts_feed_lists_public_posts_newest_first(client, site, variant):
+def test_the_latest_posts_feed_lists_public_posts_newest_first(client, world, variant):
     atom = "atom" in variant
     feed = parse(client, feed_url("blog:feed", variant), atom=atom)
 
     assert feed.feed.title == "Learning Together"
     assert feed.feed.link == f"{HOST}/"
     assert feed.feed.subtitle.startswith("Individual and organizational learning")
-    assert titles(feed) == [post.title for post in site.public]
+    assert titles(feed) == [post.title for post in world.public]
     entry = feed.entries[0]
-    permalink = HOST + site.newest.get_absolute_url()
+    permalink = HOST + world.newest.get_absolute_url()
     assert entry.link == permalink
     assert entry.id == permalink
     assert entry.author == "Wren Writer"
-    assert entry.published_parsed[:6] == site.newest.publish_at.utctimetuple()[:6]
+    assert entry.published_parsed[:6] == world.newest.publish_at.utctimetuple()[:6]
     if atom:  # RSS has no updated date of items
         assert entry.updated_parsed[:6] >= entry.published_parsed[:6]
     assert [tag.term for tag in entry.tags] == [
@@ -151,15 +159,15 @@ def test_the_latest_posts_feed_lists_public_posts_newest_first(client, site, var
     ]
 
 
-def test_rss_items_have_a_permalink_guid_and_a_comments_link(client, site):
+def test_rss_items_have_a_permalink_guid_and_a_comments_link(client, world):
     raw = client.get(feed_url("blog:feed")).content.decode()
-    permalink = HOST + site.newest.get_absolute_url()
+    permalink = HOST + world.newest.get_absolute_url()
     assert f'<guid isPermaLink="true">{permalink}</guid>' in raw
     assert f"<comments>{permalink}#comments</comments>" in raw
     assert '<atom:link href="http://testserver/feed/" rel="self"' in raw
 
 
-def test_atom_feeds_have_their_own_id_and_self_link(client, site):
+def test_atom_feeds_have_their_own_id_and_self_link(client, world):
     summary = parse(client, feed_url("blog:feed", "_atom"), atom=True)
     full = parse(client, feed_url("blog:feed", "_atom_full"), atom=True)
     assert summary.feed.id == f"{HOST}/feed/atom/"
@@ -171,17 +179,17 @@ def test_atom_feeds_have_their_own_id_and_self_link(client, site):
 
 
 @pytest.mark.parametrize("atom", [False, True], ids=["rss", "atom"])
-def test_summary_feeds_carry_the_excerpt_and_full_feeds_the_whole_post(client, site, atom):
+def test_summary_feeds_carry_the_excerpt_and_full_feeds_the_whole_post(client, world, atom):
     prefix = "_atom" if atom else ""
     summary = parse(client, feed_url("blog:feed", prefix), atom=atom)
     full = parse(client, feed_url("blog:feed", f"{prefix}_full"), atom=atom)
 
     # A post with an excerpt: the excerpt is its summary.
     summary_entry, full_entry = summary.entries[2], full.entries[2]
-    assert summary_entry.summary.strip() == site.oldest.excerpt_html.strip() == "<p>A short summary.</p>"
+    assert summary_entry.summary.strip() == world.oldest.excerpt_html.strip() == "<p>A short summary.</p>"
     assert "content" not in summary_entry
     assert full_entry.summary.strip() == "<p>A short summary.</p>"
-    assert full_entry.content[0].value.strip() == site.oldest.body_html.strip()
+    assert full_entry.content[0].value.strip() == world.oldest.body_html.strip()
     assert "<em>thoughts</em>" in full_entry.content[0].value
 
     # Without an excerpt: the first words of the body.
@@ -211,24 +219,24 @@ def test_a_feed_lists_the_latest_twenty_posts(client):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_category_tag_author_and_community_feeds_list_their_posts(client, site, variant):
+def test_category_tag_author_and_community_feeds_list_their_posts(client, world, variant):
     atom = "atom" in variant
     expected = {
-        ("blog:category_feed", "individual-learning"): [site.newest, site.middle],
-        ("blog:category_feed", "organizational-learning"): [site.newest, site.oldest],
-        ("blog:tag_feed", "reflection"): site.public,
-        ("blog:tag_feed", "practice"): [site.middle],
-        ("communities:feed", site.public_community.slug): [site.middle],
+        ("blog:category_feed", "individual-learning"): [world.newest, world.middle],
+        ("blog:category_feed", "organizational-learning"): [world.newest, world.oldest],
+        ("blog:tag_feed", "reflection"): world.public,
+        ("blog:tag_feed", "practice"): [world.middle],
+        ("communities:feed", world.public_community.slug): [world.middle],
     }
     for (name, slug), posts in expected.items():
         feed = parse(client, feed_url(name, variant, slug=slug), atom=atom)
         assert titles(feed) == [post.title for post in posts], (name, slug)
     by_author = parse(client, feed_url("blog:author_feed", variant, username="writer"), atom=atom)
-    assert titles(by_author) == [site.newest.title, site.oldest.title]
+    assert titles(by_author) == [world.newest.title, world.oldest.title]
 
 
 @pytest.mark.parametrize("atom", [False, True], ids=["rss", "atom"])
-def test_feed_titles_and_links_name_what_they_follow(client, site, atom):
+def test_feed_titles_and_links_name_what_they_follow(client, world, atom):
     variant = "_atom" if atom else ""
     category = parse(client, feed_url("blog:category_feed", variant, slug="individual-learning"), atom=atom)
     assert category.feed.title == "Individual learning · Learning Together"
@@ -241,33 +249,32 @@ def test_feed_titles_and_links_name_what_they_follow(client, site, atom):
     assert author.feed.subtitle == "The latest posts by Wren Writer."
     community = parse(client, feed_url("communities:feed", variant, slug="open-circle"), atom=atom)
     assert community.feed.title == "Open circle · Learning Together"
-    assert community.feed.link == HOST + site.public_community.get_absolute_url()
+    assert community.feed.link == HOST + world.public_community.get_absolute_url()
     assert community.feed.subtitle == "We read and discuss together."
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "editor"])
-def test_hidden_posts_never_reach_a_feed_whoever_asks(site, who):
+def test_hidden_posts_never_reach_a_feed_whoever_asks(world, who):
     """Feeds ignore the session: a feed URL is shared and cached, so it is the same for everyone."""
     client = Client()
     if who == "member":
-        client.force_login(site.member)
+        client.force_login(world.member)
     elif who == "editor":
         client.force_login(StaffFactory())
-    hidden_titles = {post.title for post in site.hidden}
-    for name, kwargs in every_feed(site):
+    hidden_titles = {post.title for post in world.hidden}
+    for name, kwargs in every_feed(world):
         for variant in VARIANTS:
             url = feed_url(name, variant, **kwargs)
             raw = client.get(url).content.decode()
             assert not any(title in raw for title in hidden_titles), url
-            assert not any(post.get_absolute_url() in raw for post in site.hidden), url
+            assert not any(post.get_absolute_url() in raw for post in world.hidden), url
             assert parse(client, url, atom="atom" in variant).entries, url
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_a_private_community_has_no_feed_even_for_its_members(site, variant):
-    url = feed_url("communities:feed", variant, slug=site.private_community.slug)
-    member = Client()
-    member.force_login(site.member)
+def test_a_private_community_has_no_feed_even_for_its_members(world, variant):
+    url = feed_url("communities:feed", variant, slug=world.private_community.slug)
+    member = client_for(world.member)
     for client in (Client(), member):
         response = client.get(url)
         assert response.status_code == 404
@@ -305,16 +312,9 @@ def test_an_empty_feed_is_still_a_valid_feed(client):
         assert feed.entries == []
 
 
-def test_feeds_send_last_modified_for_conditional_requests(client, site):
+def test_feeds_send_last_modified_for_conditional_requests(client, world):
     response = client.get(feed_url("blog:feed"))
     assert response["Last-Modified"]
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), [query["sql"] for query in queries.captured_queries]
 
 
 def make_posts(n, author, community):
@@ -348,8 +348,8 @@ def test_feed_queries_do_not_grow_with_posts(client, name, kwargs, variant):
     small = count_queries(client, url)
     make_posts(30, author, community)
     large = count_queries(client, url)
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
-    assert large[0] <= 4
+    assert_same_count(small, large)
+    assert large.count <= 4
 
 
 # Autodiscovery: <link rel="alternate"> in the page heads.
@@ -366,10 +366,10 @@ def alternate(kind, title, url):
     return f'<link rel="alternate" type="application/{kind}+xml" title="{title}" href="{url}">'
 
 
-def test_every_page_announces_the_sites_feeds(client, site):
+def test_every_page_announces_the_sites_feeds(client, world):
     for url in (
         "/",
-        site.newest.get_absolute_url(),
+        world.newest.get_absolute_url(),
         reverse("communities:directory"),
         reverse("blog:archive"),
     ):
@@ -378,7 +378,7 @@ def test_every_page_announces_the_sites_feeds(client, site):
         assert alternate("atom", "Learning Together (Atom)", "/feed/atom/") in page_head
 
 
-def test_list_pages_announce_their_own_feeds(client, site):
+def test_list_pages_announce_their_own_feeds(client, world):
     category = individual_learning()
     assert alternate(
         "atom", "Individual learning · Learning Together (Atom)", f"/category/{category.slug}/feed/atom/"
@@ -387,40 +387,38 @@ def test_list_pages_announce_their_own_feeds(client, site):
     assert alternate("rss", "Posts tagged “practice” · Learning Together", "/tag/practice/feed/") in tag_head
     author_head = head(client, reverse("blog:author", kwargs={"username": "writer"}))
     assert alternate("rss", "Posts by Wren Writer · Learning Together", "/author/writer/feed/") in author_head
-    assert "/author/writer/feed/atom/" in head(client, site.author.get_absolute_url())
-    community_head = head(client, site.public_community.get_absolute_url())
+    assert "/author/writer/feed/atom/" in head(client, world.author.get_absolute_url())
+    community_head = head(client, world.public_community.get_absolute_url())
     assert alternate(
         "atom", "Open circle · Learning Together (Atom)", "/communities/open-circle/feed/atom/"
     ) in (community_head)
 
 
-def test_a_private_community_page_announces_no_feed_of_its_own(site):
-    member = Client()
-    member.force_login(site.member)
-    page_head = head(member, site.private_community.get_absolute_url())
+def test_a_private_community_page_announces_no_feed_of_its_own(world):
+    member = client_for(world.member)
+    page_head = head(member, world.private_community.get_absolute_url())
     assert "/communities/closed-room/feed/" not in page_head
     assert "/feed/atom/" in page_head  # the site's own feeds
 
 
-def test_the_post_page_announces_its_comment_feeds_only_when_they_exist(site):
-    member = Client()
-    member.force_login(site.member)
-    page_head = head(member, site.newest.get_absolute_url())
+def test_the_post_page_announces_its_comment_feeds_only_when_they_exist(world):
+    member = client_for(world.member)
+    page_head = head(member, world.newest.get_absolute_url())
     for name in ("comments:post_feed", "comments:post_feed_atom"):
-        assert reverse(name, kwargs={"post_id": site.newest.pk}) in page_head
-    for hidden in site.hidden[:2]:  # members-only, and a post of a private community: the member reads them
+        assert reverse(name, kwargs={"post_id": world.newest.pk}) in page_head
+    for hidden in world.hidden[:2]:  # members-only, and a post of a private community: the member reads them
         page_head = head(member, hidden.get_absolute_url())
         assert f"/comments/post/{hidden.pk}/feed/" not in page_head
 
 
-def test_every_announced_feed_parses(client, site):
+def test_every_announced_feed_parses(client, world):
     pages = [
         "/",
         individual_learning().get_absolute_url(),
         reverse("blog:tag", kwargs={"slug": "reflection"}),
         reverse("blog:author", kwargs={"username": "writer"}),
-        site.public_community.get_absolute_url(),
-        site.newest.get_absolute_url(),
+        world.public_community.get_absolute_url(),
+        world.newest.get_absolute_url(),
     ]
     announced = set()
     for page in pages:

@@ -3,31 +3,30 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
-from django.db import connection
 from django.template import Context, Template
 from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, MembershipFactory, UserFactory
 from blog import services
 from blog.models import Follow, Post
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
+from testing.clients import client_for, messages_of
+from testing.factories import (
+    CommunityFactory,
+    EditorFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
 MY_FEED = reverse("blog:my_feed")
-
-
-def client_for(user=None, **kwargs):
-    client = Client(**kwargs)
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def follow_url(kind, target):
@@ -36,10 +35,6 @@ def follow_url(kind, target):
 
 def unfollow_url(kind, target):
     return reverse("blog:unfollow", kwargs={"kind": kind, "pk": target.pk})
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 @pytest.fixture
@@ -375,13 +370,6 @@ def test_my_feed_says_when_nothing_is_new(member, targets):
     assert "Nothing new from what you follow yet" in page
 
 
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), [q["sql"] for q in queries.captured_queries]
-
-
 def test_my_feed_queries_do_not_grow_with_posts_and_follows(member):
     """Guards a query per post card (author, community, categories, tags) and per followed thing
     in the Following list (select_related of the four targets)."""
@@ -402,6 +390,6 @@ def test_my_feed_queries_do_not_grow_with_posts_and_follows(member):
     populate(12)
     large = count_queries(client, MY_FEED)
 
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
+    assert_same_count(small, large)
     # session, member, navigation communities, count, page, categories, tags, follows
-    assert large[0] <= 8
+    assert large.count <= 8

@@ -3,18 +3,16 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import CommunityFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
-from blog.views import most_discussed_posts, tag_cloud
+from blog.views.posts import most_discussed_posts, tag_cloud
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import CommentFactory, CommunityFactory, PostFactory, UserFactory
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 HOME = reverse("blog:home")
@@ -26,13 +24,6 @@ def comments(post, n, *, days_ago=1, **kwargs):
     Comment.objects.filter(pk__in=[c.pk for c in made]).update(
         created=timezone.now() - timedelta(days=days_ago)
     )
-
-
-def get_home(client):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(HOME)
-    assert response.status_code == 200
-    return response, len(queries)
 
 
 # --- Most discussed this month --------------------------------------------------------------
@@ -117,8 +108,7 @@ def test_the_home_page_shows_the_cloud_to_members_and_visitors_alike():
     PostFactory(tags=["networks"])
     PostFactory(tags=["secret"], community=CommunityFactory(), visibility=Post.Visibility.MEMBERS)
     member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client = client_for(member)
 
     for page in (Client().get(HOME).content.decode(), client.get(HOME).content.decode()):
         assert reverse("blog:tag", kwargs={"slug": "networks"}) in page
@@ -133,26 +123,24 @@ def test_the_second_request_runs_fewer_queries():
     comments(PostFactory(tags=["networks"]), 2)
     client = Client()
 
-    first, cold = get_home(client)
-    second, warm = get_home(client)
+    first, second = count_queries(client, HOME), count_queries(client, HOME)
 
-    assert warm == cold - 4
-    assert first.context["most_discussed"] == second.context["most_discussed"]
-    assert first.context["tag_cloud"] == second.context["tag_cloud"]
+    assert second.count == first.count - 4
+    assert first.response.context["most_discussed"] == second.response.context["most_discussed"]
+    assert first.response.context["tag_cloud"] == second.response.context["tag_cloud"]
 
 
 def test_a_new_public_post_refreshes_the_cloud_at_once_comments_wait_for_the_timeout():
     post = PostFactory(tags=["networks"])
     client = Client()
-    get_home(client)
+    count_queries(client, HOME)
 
     comments(post, 1)
     page = client.get(HOME).content.decode()
     assert "Most discussed this month" not in page  # cached for HOME_CACHE_SECONDS
 
     PostFactory(tags=["reflection"])
-    response, queries = get_home(client)
-    page = response.content.decode()
+    page = count_queries(client, HOME).response.content.decode()
     assert reverse("blog:tag", kwargs={"slug": "reflection"}) in page
     assert "Most discussed this month" in page
 
@@ -161,18 +149,17 @@ def test_home_page_queries_do_not_grow_with_comments_and_tags():
     """Guards a query per listed post or per tag in the sidebar (cold cache at both sizes)."""
     for i in range(3):
         comments(PostFactory(tags=[f"t{i}"]), 2)
-    _, small = get_home(Client())
+    small = count_queries(Client(), HOME)
     for i in range(30):
         comments(PostFactory(tags=[f"u{i}", "shared"]), 3)
-    _, large = get_home(Client())
+    large = count_queries(Client(), HOME)
 
-    assert small == large
+    assert_same_count(small, large)
 
 
 def test_my_feed_link_for_members_only():
     member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client = client_for(member)
 
     assert reverse("blog:my_feed") in client.get(HOME).content.decode()
     assert reverse("blog:my_feed") not in Client().get(HOME).content.decode()

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import SuperuserFactory, UserFactory
 from blog.models import LearningPath, LearningPathStep, Post, StepCompletion
-from blog.tests.factories import PostFactory
+from testing.clients import client_for
+from testing.factories import PostFactory, SuperuserFactory, UserFactory
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +29,6 @@ def make_path(
             path=learning_path, post=post, order=number * 10, stage=STAGES[(number - 1) % 3]
         )
     return learning_path
-
-
-def client_for(user=None):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def step_of(learning_path, post):
@@ -258,8 +252,7 @@ def test_mark_done_needs_post_sign_in_csrf_and_a_published_path():
     anonymous = client_for().post(done_url(step))
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
 
-    strict = Client(enforce_csrf_checks=True)
-    strict.force_login(member)
+    strict = client_for(member, enforce_csrf_checks=True)
     assert strict.post(done_url(step)).status_code == 403
     assert not StepCompletion.objects.exists()
 
@@ -271,12 +264,6 @@ def test_mark_done_needs_post_sign_in_csrf_and_a_published_path():
 
 
 # --- query budgets ------------------------------------------------------------------------------
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries)
 
 
 @pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
@@ -296,12 +283,14 @@ def test_path_page_and_post_navigation_run_constant_queries(signed_in):
         StepCompletion.objects.create(step=step_of(small, small_posts[0]), member=member)
 
     client.get(small.get_absolute_url())  # warm up sessions, content types, etc.
-    assert count_queries(client, small.get_absolute_url()) == count_queries(client, big.get_absolute_url())
+    assert_same_count(
+        count_queries(client, small.get_absolute_url()), count_queries(client, big.get_absolute_url())
+    )
     user = member if signed_in else None
     assert navigation_queries(small_posts[1], user) == navigation_queries(big_posts[4], user) == 1
     assert navigation_queries(PostFactory(), user) == 1  # in no path
     if signed_in:
         profile = reverse("accounts:profile", kwargs={"username": member.username})
-        with_progress = count_queries(client, profile)
+        with_progress = count_queries(client, profile).count
         StepCompletion.objects.create(step=step_of(small, small_posts[1]), member=member)
-        assert count_queries(client, profile) == with_progress
+        assert count_queries(client, profile).count == with_progress

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
+from testing.clients import client_for
+from testing.factories import CommunityFactory, MembershipFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,12 +24,6 @@ def with_cover(post):
     post.cover = jpeg()
     post.save()
     return post
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -49,18 +43,18 @@ def body(response):
 def test_a_members_only_cover_is_a_404_for_visitors_and_non_members(members_only_post):
     for url in (members_only_post.cover.url, members_only_post.cover_thumbnail.url):
         assert Client().get(url).status_code == 404
-        assert signed_in(UserFactory()).get(url).status_code == 404
+        assert client_for(UserFactory()).get(url).status_code == 404
 
 
 def test_members_and_editors_get_it_marked_private(members_only_post, community):
     member = MembershipFactory(community=community).member
     for url in (members_only_post.cover.url, members_only_post.cover_thumbnail.url):
-        response = signed_in(member).get(url)
+        response = client_for(member).get(url)
         assert response.status_code == 200
         assert body(response)[:3] == b"\xff\xd8\xff"  # a JPEG
         assert response["Cache-Control"] == "private"
     editor = UserFactory(is_staff=True)
-    assert signed_in(editor).get(members_only_post.cover.url).status_code == 200
+    assert client_for(editor).get(members_only_post.cover.url).status_code == 200
 
 
 def test_a_public_posts_cover_is_for_everyone_and_cacheable():
@@ -73,7 +67,7 @@ def test_a_public_posts_cover_is_for_everyone_and_cacheable():
 def test_a_drafts_cover_waits_for_the_post(members_only_post):
     draft = with_cover(PostFactory(status=Post.Status.DRAFT))
     assert Client().get(draft.cover.url).status_code == 404
-    assert signed_in(draft.author).get(draft.cover.url).status_code == 200
+    assert client_for(draft.author).get(draft.cover.url).status_code == 200
 
 
 def test_cover_addresses_cannot_be_guessed_from_the_file_name():

@@ -1,15 +1,13 @@
 """Members-only posts of a community never reach a non-member, on any blog surface."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import StaffFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import CommentFactory, PostFactory, StaffFactory, UserFactory, individual_learning
 
 pytestmark = pytest.mark.django_db
 SECRET = "Quarterly retrospective of the nursing team"
@@ -37,11 +35,8 @@ def secret_post(community):
 
 
 def clients(insider):
-    outsider = Client()
-    outsider.force_login(UserFactory(username="outsider"))
-    member = Client()
-    member.force_login(insider)
-    return {"anonymous": Client(), "outsider": outsider}, member
+    outsider = client_for(UserFactory(username="outsider"))
+    return {"anonymous": client_for(), "outsider": outsider}, client_for(insider)
 
 
 def test_visible_to_is_the_rule(community, insider, secret_post):

@@ -14,9 +14,14 @@ from django.urls import reverse
 from PIL import Image
 
 from accounts.models import Community
-from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
+from testing.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+)
 
 pytestmark = pytest.mark.django_db
 HOST = "http://testserver"

@@ -4,9 +4,15 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.tests.factories import StaffFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
+from blog.related import related_posts
+from testing.factories import (
+    PostFactory,
+    StaffFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,8 +77,11 @@ def test_related_posts_rank_shared_tags_before_shared_categories():
     same_category_only = PostFactory(tags=["unrelated"])
     PostFactory(tags=["unrelated"], categories=[organizational_learning()])
     related = list(
-        Post.objects.published().related_to(
-            post, tag_ids=[t.pk for t in post.tags.all()], category_ids=[individual_learning().pk]
+        related_posts(
+            Post.objects.published(),
+            post,
+            tag_ids=[t.pk for t in post.tags.all()],
+            category_ids=[individual_learning().pk],
         )
     )
     assert related == [two_tags, one_tag, same_category_only]

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import StaffFactory, SuperuserFactory, UserFactory
 from blog.models import LearningPath, Page
-from blog.tests.factories import CategoryFactory, PostFactory
+from testing.clients import client_for
+from testing.factories import CategoryFactory, PostFactory, StaffFactory, SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,11 +35,9 @@ def test_nested_page_lives_at_parent_child_path():
 def test_draft_page_is_404_for_visitors_and_members_but_shown_to_staff_with_a_badge():
     Page.objects.create(title="Coming soon", slug="soon", body="Not yet.")
     assert Client().get("/soon/").status_code == 404
-    member = Client()
-    member.force_login(UserFactory())
+    member = client_for(UserFactory())
     assert member.get("/soon/").status_code == 404
-    staff = Client()
-    staff.force_login(StaffFactory())
+    staff = client_for(StaffFactory())
     response = staff.get("/soon/")
     assert response.status_code == 200
     assert "Draft: only staff can see this page." in response.content.decode()
@@ -77,8 +75,7 @@ def test_catch_all_does_not_shadow_the_site():
 
 
 def test_admin_edits_pages_and_refuses_addresses_the_site_uses():
-    client = Client()
-    client.force_login(SuperuserFactory())
+    client = client_for(SuperuserFactory())
     add = reverse("admin:blog_page_add")
     data = {
         "title": "About",

@@ -5,9 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
+from testing.factories import EditorFactory, PostFactory, UserFactory, individual_learning
 
 pytestmark = pytest.mark.django_db
 

@@ -2,31 +2,17 @@
 
 Each test renders a page at two data sizes and compares the query counts, so
 an N+1 (a query per post, per comment, per tag) shows up as a difference.
+Each count is on a cold cache (the page's whole budget: sidebars and tag
+weights are cached).
 """
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
-from blog.tests.factories import PostFactory, individual_learning
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, PostFactory, UserFactory, individual_learning
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def count_queries(client, url):
-    cache.clear()  # a cold cache: the page's whole budget (sidebars and tag weights are cached)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), [q["sql"] for q in queries.captured_queries]
-
-
-def assert_same_count(small, large):
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
 
 
 def make_posts(n):
@@ -36,11 +22,11 @@ def make_posts(n):
 def test_home_page_queries_do_not_grow_with_posts(client):
     """Guards the N+1 of author, categories and tags per post card (select/prefetch)."""
     make_posts(5)
-    small = count_queries(client, reverse("blog:home"))
+    small = count_queries(client, reverse("blog:home"), cold_cache=True)
     make_posts(45)
-    large = count_queries(client, reverse("blog:home"))
+    large = count_queries(client, reverse("blog:home"), cold_cache=True)
     assert_same_count(small, large)
-    assert large[0] <= 8
+    assert large.count <= 8
 
 
 @pytest.mark.parametrize(
@@ -54,9 +40,9 @@ def test_home_page_queries_do_not_grow_with_posts(client):
 def test_list_pages_queries_do_not_grow_with_posts(client, url):
     """Guards per-post queries on category and tag pages."""
     make_posts(5)
-    small = count_queries(client, url())
+    small = count_queries(client, url(), cold_cache=True)
     make_posts(45)
-    large = count_queries(client, url())
+    large = count_queries(client, url(), cold_cache=True)
     assert_same_count(small, large)
 
 
@@ -64,10 +50,10 @@ def test_author_page_queries_do_not_grow_with_posts(client):
     author = UserFactory(username="prolific")
     for _ in range(3):
         PostFactory(author=author, tags=["a", "b"])
-    small = count_queries(client, reverse("blog:author", kwargs={"username": "prolific"}))
+    small = count_queries(client, reverse("blog:author", kwargs={"username": "prolific"}), cold_cache=True)
     for _ in range(30):
         PostFactory(author=author, tags=["a", "b"])
-    large = count_queries(client, reverse("blog:author", kwargs={"username": "prolific"}))
+    large = count_queries(client, reverse("blog:author", kwargs={"username": "prolific"}), cold_cache=True)
     assert_same_count(small, large)
 
 
@@ -79,11 +65,11 @@ def test_post_page_queries_do_not_grow_with_comments(client, signed_in):
     post = PostFactory(tags=["networks", "reflection"])
     make_posts(3)
     CommentFactory(post=post)
-    small = count_queries(client, post.get_absolute_url())
+    small = count_queries(client, post.get_absolute_url(), cold_cache=True)
     for _ in range(49):
         CommentFactory(post=post)
     make_posts(10)
-    large = count_queries(client, post.get_absolute_url())
+    large = count_queries(client, post.get_absolute_url(), cold_cache=True)
     assert_same_count(small, large)
     assert "50 comments" in client.get(post.get_absolute_url()).content.decode()
-    assert large[0] <= (19 if signed_in else 13)
+    assert large.count <= (19 if signed_in else 13)

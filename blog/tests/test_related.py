@@ -1,7 +1,7 @@
 """Related posts: ranked by rare shared tags, shared categories and recency, in one query.
 
 The expected order below is worked out by hand from the formula in
-``PostQuerySet.related_to``:
+``blog.related.related_posts``:
 
     score = sum over shared tags of log(N / n_tag) + 0.5 per shared category + recency bonus
 
@@ -18,9 +18,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
 
-from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
-from blog.models import Post, PostQuerySet, tag_weights
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
+from blog import related as related_module
+from blog.models import Post
+from blog.related import related_posts, tag_weights
+from testing.factories import (
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +67,8 @@ def posts():
 
 def related(post, base):
     return list(
-        base.related_to(
+        related_posts(
+            base,
             post,
             tag_ids=[tag.pk for tag in post.tags.all()],
             category_ids=[category.pk for category in post.categories.all()],
@@ -135,8 +144,8 @@ def test_tag_weights_are_counted_once_and_then_cached(posts, django_assert_num_q
 
 def test_candidates_are_bounded_to_the_latest_posts_of_each_tag_and_of_the_categories(posts, monkeypatch):
     """However many posts share a tag, only the most recently added ones are ranked."""
-    monkeypatch.setattr(PostQuerySet, "RELATED_CANDIDATES_PER_TAG", 1)
-    monkeypatch.setattr(PostQuerySet, "RELATED_CANDIDATES_BY_CATEGORY", 1)
+    monkeypatch.setattr(related_module, "CANDIDATES_PER_TAG", 1)
+    monkeypatch.setattr(related_module, "CANDIDATES_BY_CATEGORY", 1)
     titles = {p.title for p in related(posts["post"], Post.objects.visible_to(None).published())}
     # The post last added to "rare" and to Individual learning is the draft (not
     # shown); the one last added to "common" is common_old.
@@ -174,9 +183,9 @@ def count_related_queries(post):
     cache.clear()  # the tag weights are cached: count them too
     with CaptureQueriesContext(connection) as queries:
         list(
-            Post.objects.visible_to(None)
-            .published()
-            .related_to(post, tag_ids=tag_ids, category_ids=category_ids)[:5]
+            related_posts(
+                Post.objects.visible_to(None).published(), post, tag_ids=tag_ids, category_ids=category_ids
+            )[:5]
         )
     return len(queries)
 

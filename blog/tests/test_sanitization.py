@@ -2,9 +2,9 @@
 
 import pytest
 
-from blog.tests.factories import PostFactory
-from portal.html_checks import script_vectors
-from portal.markup import render_markdown
+from core.markup import render_markdown
+from testing.factories import PostFactory
+from testing.html import script_vectors
 
 HOSTILE = [
     "<script>alert(1)</script>",

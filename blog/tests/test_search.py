@@ -17,11 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import EditorFactory, StaffFactory, UserFactory
 from blog import search
 from blog.models import Post
 from blog.search import SearchTerms, fold, highlight, index_text, parse_query, search_posts
-from blog.tests.factories import PostFactory, individual_learning
+from testing.factories import EditorFactory, PostFactory, StaffFactory, UserFactory, individual_learning
 
 pytestmark = pytest.mark.django_db
 

@@ -10,19 +10,23 @@ import xml.etree.ElementTree as ET
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community
-from accounts.tests.factories import CommunityFactory, MembershipFactory, StaffFactory, UserFactory
 from blog import sitemaps
 from blog.models import Category, Post
-from blog.tests.factories import PostFactory
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    StaffFactory,
+    UserFactory,
+)
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +61,10 @@ def all_locations(client):
     return {loc for name in SECTIONS for loc in section(client, name)}
 
 
-class Site:
+class SitemapWorld:
+    """Public posts and comments, and what no sitemap may list: members-only, private, draft and
+    scheduled posts, a member with no public work, one who works behind closed doors, one gone."""
+
     def __init__(self):
         now = timezone.now()
         self.writer = UserFactory(username="writer")
@@ -102,8 +109,8 @@ class Site:
 
 
 @pytest.fixture
-def site():
-    return Site()
+def world():
+    return SitemapWorld()
 
 
 def test_robots_txt_allows_all_but_private_areas_and_points_to_the_sitemap(client):
@@ -125,46 +132,46 @@ def test_robots_txt_names_the_host_and_scheme_it_was_asked_on(client, settings):
     assert "Sitemap: https://learn.example.org/sitemap.xml" in response.content.decode().splitlines()
 
 
-def test_the_index_lists_a_sitemap_per_section(client, site):
+def test_the_index_lists_a_sitemap_per_section(client, world):
     assert index_locations(client) == [f"{HOST}/sitemap-{name}.xml" for name in SECTIONS]
     assert client.get(reverse("sitemap_section", kwargs={"section": "nope"})).status_code == 404
 
 
-def test_posts_are_the_public_published_ones_with_lastmod(client, site):
+def test_posts_are_the_public_published_ones_with_lastmod(client, world):
     posts = section(client, "posts")
-    assert set(posts) == {HOST + post.get_absolute_url() for post in site.public_posts}
-    for post in site.public_posts:  # Django's sitemap template writes the date only
+    assert set(posts) == {HOST + post.get_absolute_url() for post in world.public_posts}
+    for post in world.public_posts:  # Django's sitemap template writes the date only
         last_change = timezone.localtime(max(post.updated, post.publish_at))
         assert posts[HOST + post.get_absolute_url()] == last_change.date().isoformat()
 
 
-def test_categories_tags_and_communities(client, site):
+def test_categories_tags_and_communities(client, world):
     categories = section(client, "categories")
     assert set(categories) == {HOST + category.get_absolute_url() for category in Category.objects.all()}
     tags = section(client, "tags")
     assert set(tags) == {f"{HOST}/tag/circle/", f"{HOST}/tag/open-tag/"}
     assert all(tags.values())
     communities = section(client, "communities")
-    assert set(communities) == {HOST + site.public_community.get_absolute_url()}
+    assert set(communities) == {HOST + world.public_community.get_absolute_url()}
     assert all(communities.values())
 
 
-def test_profiles_of_active_members_with_public_posts_or_approved_comments(client, site):
+def test_profiles_of_active_members_with_public_posts_or_approved_comments(client, world):
     members = section(client, "members")
-    assert set(members) == {HOST + member.get_absolute_url() for member in (site.commenter, site.writer)}
-    assert members[HOST + site.writer.get_absolute_url()]  # dated by the latest post
-    assert members[HOST + site.commenter.get_absolute_url()] is None
+    assert set(members) == {HOST + member.get_absolute_url() for member in (world.commenter, world.writer)}
+    assert members[HOST + world.writer.get_absolute_url()]  # dated by the latest post
+    assert members[HOST + world.commenter.get_absolute_url()] is None
 
 
 @pytest.mark.parametrize("who", ["anonymous", "member", "editor"])
-def test_nothing_hidden_is_listed_whoever_asks(site, who):
+def test_nothing_hidden_is_listed_whoever_asks(world, who):
     client = Client()
     if who == "member":
-        client.force_login(site.secretive)
+        client.force_login(world.secretive)
     elif who == "editor":
         client.force_login(StaffFactory())
     locations = all_locations(client)
-    for post in site.hidden_posts:
+    for post in world.hidden_posts:
         assert HOST + post.get_absolute_url() not in locations
     for text in ("secret-tag", "draft-tag", "closed-room", "/members/secretive/", "/members/gone/", "lurker"):
         assert not any(text in location for location in locations), text
@@ -174,7 +181,7 @@ def test_nothing_hidden_is_listed_whoever_asks(site, who):
     assert b"Members-only" not in raw and b"Closed room" not in raw
 
 
-def test_long_sections_are_paginated_and_the_index_lists_every_page(client, site, monkeypatch):
+def test_long_sections_are_paginated_and_the_index_lists_every_page(client, world, monkeypatch):
     monkeypatch.setattr(sitemaps.PortalSitemap, "limit", 2)
     PostFactory.create_batch(2)  # 5 public posts: 3 pages of 2
     locations = index_locations(client)
@@ -188,13 +195,6 @@ def test_long_sections_are_paginated_and_the_index_lists_every_page(client, site
     listed = set().union(*pages)
     assert listed == {HOST + post.get_absolute_url() for post in Post.objects.visible_to(None).published()}
     assert client.get(reverse("sitemap_section", kwargs={"section": "posts"}) + "?p=4").status_code == 404
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), [query["sql"] for query in queries.captured_queries]
 
 
 def grow(n):
@@ -212,4 +212,4 @@ def test_sitemap_queries_do_not_grow_with_the_site(client, name):
     small = count_queries(client, url)
     grow(20)
     large = count_queries(client, url)
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
+    assert_same_count(small, large)

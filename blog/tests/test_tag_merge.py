@@ -8,21 +8,14 @@ from django.test import Client
 from django.urls import reverse
 from taggit.models import Tag
 
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Follow, Post
 from blog.services import follow
-from blog.tests.factories import PostFactory
+from testing.clients import client_for
+from testing.factories import PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:taggit_tag_changelist")
-
-
-@pytest.fixture
-def editor_client():
-    client = Client()
-    client.force_login(EditorFactory())
-    return client
 
 
 @pytest.fixture
@@ -131,8 +124,7 @@ def test_staff_who_may_not_delete_tags_cannot_merge_them(spellings):
     staff.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="taggit", codename__in=["view_tag", "change_tag"])
     )
-    client = Client()
-    client.force_login(staff)
+    client = client_for(staff)
 
     assert "merge_selected_tags" not in client.get(CHANGELIST).content.decode()
     merge(client, [spellings["short"], spellings["long"]], into=spellings["long"])

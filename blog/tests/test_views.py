@@ -4,11 +4,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import StaffFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
+from testing.factories import (
+    CommentFactory,
+    PostFactory,
+    StaffFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
 
 pytestmark = pytest.mark.django_db
 

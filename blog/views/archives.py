@@ -12,8 +12,8 @@ from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.views.generic import MonthArchiveView, TemplateView, YearArchiveView
 
-from .models import Post
-from .views import PostListMixin
+from ..models import Post
+from .posts import PostListMixin
 
 
 class ArchiveMixin(PostListMixin):

@@ -12,11 +12,11 @@ from django.urls import NoReverseMatch, reverse
 from django.views.generic import ListView
 
 from accounts import services
-from accounts.community_views import LEADERS_FIRST, community_for_viewer, viewer_rights
 from accounts.models import Community, Membership
+from accounts.views.communities import LEADERS_FIRST, community_for_viewer, viewer_rights
 
-from .models import Post
-from .views import PostListMixin
+from ..models import Post
+from .posts import PostListMixin
 
 COMMUNITIES_PER_PAGE = 20
 MEMBERS_SHOWN = 24
@@ -81,7 +81,7 @@ class CommunityDetailView(PostListMixin, ListView):
     """A community: who it is, who is in it, its posts, and what the viewer may do.
 
     A private community is a 404 to anyone it does not know (see
-    ``accounts.community_views.may_see``); invited members see its header to
+    ``accounts.views.communities.may_see``); invited members see its header to
     accept, but its members and posts only once they are in.
     """
 

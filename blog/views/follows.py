@@ -22,9 +22,9 @@ from taggit.models import Tag
 
 from accounts.models import Community
 
-from . import services
-from .models import Category, Follow
-from .views import PostListMixin
+from .. import services
+from ..models import Category, Follow
+from .posts import PostListMixin
 
 
 def target_url(kind: str, target) -> str:
@@ -50,7 +50,7 @@ def _target_or_404(request, kind: str, pk: int):
     raise Http404("Nothing of that kind can be followed.")
 
 
-def _back(request, kind: str, target):
+def _back_to_target(request, kind: str, target):
     """``next`` if it is an address on this site, else the followed thing's page."""
     next_url = request.POST.get("next", "")
     # A local path only: redirect() would try to reverse any other text as a view name (a 500).
@@ -63,7 +63,7 @@ def _back(request, kind: str, target):
 
 @require_POST
 @login_required
-def follow(request, kind, pk):
+def follow_target(request, kind, pk):
     target = _target_or_404(request, kind, pk)
     try:
         services.follow(follower=request.user, target=target)
@@ -76,12 +76,12 @@ def follow(request, kind, pk):
             request,
             _("You follow %(name)s. New posts appear in My feed.") % {"name": target_name(kind, target)},
         )
-    return _back(request, kind, target)
+    return _back_to_target(request, kind, target)
 
 
 @require_POST
 @login_required
-def unfollow(request, kind, pk):
+def unfollow_target(request, kind, pk):
     if kind not in Follow.TARGETS:
         raise Http404("Nothing of that kind can be followed.")
     # Whatever the member follows may be unfollowed, even a community they can no longer see;
@@ -90,7 +90,7 @@ def unfollow(request, kind, pk):
     target = getattr(followed, kind) if followed is not None else _target_or_404(request, kind, pk)
     services.unfollow(follower=request.user, target=target)
     messages.success(request, _("You no longer follow %(name)s.") % {"name": target_name(kind, target)})
-    return _back(request, kind, target)
+    return _back_to_target(request, kind, target)
 
 
 class MyFeedView(LoginRequiredMixin, PostListMixin, ListView):

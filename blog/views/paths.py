@@ -15,12 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
-from .models import LearningPath, LearningPathStep, Page, Post, StepCompletion
-
-
-def readable_posts(user):
-    """The posts a path may show to ``user``: visible to them and published."""
-    return Post.objects.visible_to(user).published()
+from ..models import LearningPath, LearningPathStep, Page, Post, StepCompletion
 
 
 def _paths_for(user):
@@ -35,7 +30,7 @@ def _paths_for(user):
 def path_list(request):
     """The published learning paths, each with the number of steps the reader can see."""
     paths = LearningPath.objects.filter(published=True).annotate(
-        step_count=Count("steps", filter=Q(steps__post__in=readable_posts(request.user)))
+        step_count=Count("steps", filter=Q(steps__post__in=Post.objects.visible_to(request.user).published()))
     )
     return render(request, "blog/paths.html", {"paths": paths})
 
@@ -45,8 +40,9 @@ def path_detail(request, slug):
     """A path's description and its steps in order, with the member's check marks: three queries."""
     user = request.user
     learning_path = get_object_or_404(_paths_for(user), slug=slug)
+    readable = Post.objects.visible_to(user).published()
     steps = list(
-        LearningPathStep.objects.filter(path=learning_path, post__in=readable_posts(user))
+        LearningPathStep.objects.filter(path=learning_path, post__in=readable)
         .select_related("post")
         .order_by("order", "id")
     )
@@ -78,11 +74,11 @@ def _step_or_404(request, slug, step_id):
         pk=step_id,
         path__slug=slug,
         path__published=True,
-        post__in=readable_posts(request.user),
+        post__in=Post.objects.visible_to(request.user).published(),
     )
 
 
-def _back(request, step):
+def _back_to_path(request, step):
     next_url = request.POST.get("next", "")
     # A local path only: redirect() would try to reverse any other text as a view name (a 500).
     if next_url.startswith("/") and url_has_allowed_host_and_scheme(
@@ -97,7 +93,7 @@ def _back(request, step):
 def step_done(request, slug, step_id):
     step = _step_or_404(request, slug, step_id)
     StepCompletion.objects.get_or_create(step=step, member=request.user)
-    return _back(request, step)
+    return _back_to_path(request, step)
 
 
 @require_POST
@@ -105,7 +101,7 @@ def step_done(request, slug, step_id):
 def step_undone(request, slug, step_id):
     step = _step_or_404(request, slug, step_id)
     StepCompletion.objects.filter(step=step, member=request.user).delete()
-    return _back(request, step)
+    return _back_to_path(request, step)
 
 
 @require_safe

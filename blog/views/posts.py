@@ -18,11 +18,12 @@ from taggit.models import Tag
 
 from accounts.models import Community
 from accounts.services import can_lead
-from portal.markup import render_markdown
-from portal.page_cache import content_version
+from core.markup import render_markdown
+from core.page_cache import content_version
 
-from .forms import PostForm
-from .models import Category, LearningPathStep, Post, reading_scope
+from ..forms import PostForm
+from ..models import Category, LearningPathStep, Post, reading_scope
+from ..related import related_posts
 
 NEIGHBOURS_CACHE_SECONDS = 600
 
@@ -136,7 +137,7 @@ class HomeView(PostListMixin, ListView):
             n=Func(F("pk"), function="COUNT", output_field=IntegerField())
         )
         # Counting reads every post: the counts are cached per content version and
-        # reading scope (portal/page_cache.py), so the page counts once per change.
+        # reading scope (core/page_cache.py), so the page counts once per change.
         categories_key = f"blog:home:categories:{content_version()}:{reading_scope(self.request.user)}"
         categories = cache.get(categories_key)
         if categories is None:
@@ -268,7 +269,7 @@ class PostDetailView(DetailView):
         """The previous and next posts and the related posts the reader may open.
 
         The same for every reader with the same reading scope, so cached per
-        post, content version (portal/page_cache.py) and scope: three queries
+        post, content version (core/page_cache.py) and scope: three queries
         (the ranking the dearest) once, then none.
         """
         user = self.request.user
@@ -288,7 +289,8 @@ class PostDetailView(DetailView):
             "previous_post": earlier.exclude(pk=post.pk).order_by("-publish_at", "-pk").first(),
             "next_post": later.exclude(pk=post.pk).order_by("publish_at", "pk").first(),
             "related_posts": list(
-                published.related_to(
+                related_posts(
+                    published,
                     post,
                     tag_ids=[tag.pk for tag in post.tags.all()],
                     category_ids=[category.pk for category in post.categories.all()],

@@ -59,7 +59,9 @@ class Migration(migrations.Migration):
                     "hold_first_comment",
                     models.BooleanField(
                         default=True,
-                        help_text="Until a member has an approved comment, their comments wait for moderation.",
+                        help_text=(
+                            "Until a member has an approved comment, their comments wait for moderation."
+                        ),
                         verbose_name="hold a member's first comment",
                     ),
                 ),
@@ -75,7 +77,10 @@ class Migration(migrations.Migration):
                     "moderation_words",
                     models.TextField(
                         blank=True,
-                        help_text="One word, phrase, address or URL per line. A comment containing one is held for moderation.",
+                        help_text=(
+                            "One word, phrase, address or URL per line. A comment containing one is held "
+                            "for moderation."
+                        ),
                         verbose_name="moderation list",
                     ),
                 ),
@@ -83,7 +88,10 @@ class Migration(migrations.Migration):
                     "disallowed_words",
                     models.TextField(
                         blank=True,
-                        help_text="One word, phrase, address or URL per line. A comment containing one goes to spam.",
+                        help_text=(
+                            "One word, phrase, address or URL per line. A comment containing one goes to "
+                            "spam."
+                        ),
                         verbose_name="disallowed list",
                     ),
                 ),
@@ -115,7 +123,9 @@ class Migration(migrations.Migration):
                     "thread_depth",
                     models.PositiveSmallIntegerField(
                         default=5,
-                        help_text="Replies nest this many levels deep; deeper replies stay at the last level.",
+                        help_text=(
+                            "Replies nest this many levels deep; deeper replies stay at the last level."
+                        ),
                         verbose_name="thread depth",
                     ),
                 ),
@@ -157,7 +167,9 @@ class Migration(migrations.Migration):
                     "digest_minutes",
                     models.PositiveSmallIntegerField(
                         default=10,
-                        help_text="Editors get one email per this many minutes about new held or flagged comments.",
+                        help_text=(
+                            "Editors get one email per this many minutes about new held or flagged comments."
+                        ),
                         verbose_name="moderation digest delay (minutes)",
                     ),
                 ),

@@ -35,7 +35,8 @@ SQLITE_TRIGGERS = [
         INSERT INTO comments_comment_fts(comments_comment_fts, rowid, search_body)
         VALUES ('delete', old.id, old.search_body);
     END""",
-    """CREATE TRIGGER IF NOT EXISTS comments_comment_fts_update AFTER UPDATE OF search_body ON comments_comment BEGIN
+    """CREATE TRIGGER IF NOT EXISTS comments_comment_fts_update
+    AFTER UPDATE OF search_body ON comments_comment BEGIN
         INSERT INTO comments_comment_fts(comments_comment_fts, rowid, search_body)
         VALUES ('delete', old.id, old.search_body);
         INSERT INTO comments_comment_fts(rowid, search_body) VALUES (new.id, new.search_body);

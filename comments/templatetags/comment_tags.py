@@ -16,7 +16,7 @@ from comments import rules
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.threads import PAGE_PARAM, build_thread_page, discussion_settings
-from portal.page_cache import content_version, fresh_value_placeholder, not_for_page_cache, with_fresh_values
+from core.page_cache import content_version, fresh_value_placeholder, not_for_page_cache, with_fresh_values
 
 register = template.Library()
 
@@ -48,7 +48,7 @@ def comment_section(context, post):
     size of the discussion.
 
     The page of threads is cached per post, comment page, language and
-    content version (portal/page_cache.py). Visitors share one copy, and so
+    content version (core/page_cache.py). Visitors share one copy, and so
     do members who have no comment on the post and do not moderate it (one
     query tells, instead of the three that build the threads). Authors of a
     comment there (their held comments, Edit and Remove), editors and

@@ -18,7 +18,7 @@ register = template.Library()
 
 
 def dashboard_items(user):
-    """The dashboard's rows for ``user``: label, count and link; [] for staff who may not moderate or edit posts."""
+    """The dashboard's rows for ``user`` (label, count, link); [] for staff who may not moderate or edit."""
     items = []
     if user.has_perm("comments.change_comment"):
         open_flags = Exists(CommentFlag.objects.filter(comment=OuterRef("pk"), dismissed_at__isnull=True))

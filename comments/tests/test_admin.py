@@ -5,16 +5,13 @@ Also: the flags and audit trail on a comment, the flags list and the discussion 
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, SuperuserFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent
 from comments.services import comment_flag, comment_moderate, comment_return, comment_submit
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for, messages_of
+from testing.factories import CommentFactory, EditorFactory, PostFactory, SuperuserFactory, UserFactory
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -22,25 +19,10 @@ CHANGELIST = reverse("admin:comments_comment_changelist")
 Status = Comment.Status
 
 
-@pytest.fixture
-def editor():
-    return EditorFactory()
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def run_action(client, action, comments):
     return client.post(
         CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: [c.pk for c in comments]}, follow=True
     )
-
-
-def messages_of(response):
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def change_form_data(comment, **changes):
@@ -254,10 +236,8 @@ def test_comment_changelist_query_count_does_not_grow_with_comments(editor_clien
     """Guards the N+1s of the moderation queue: post and moderator per row, the post filter's choices."""
 
     def capture():
-        with CaptureQueriesContext(connection) as queries:
-            response = editor_client.get(CHANGELIST)
-        assert response.status_code == 200
-        return [query["sql"] for query in queries], len(response.context["cl"].result_list)
+        page = count_queries(editor_client, CHANGELIST)
+        return page.sql, len(page.response.context["cl"].result_list)
 
     make_comments(3)
     small, listed = capture()
@@ -377,10 +357,7 @@ def test_change_page_query_count_does_not_grow_with_flags_and_events(editor_clie
     comment_moderate(comment=comment, status=Status.APPROVED, moderator=EditorFactory())
 
     def capture():
-        with CaptureQueriesContext(connection) as queries:
-            response = editor_client.get(change_url(comment))
-        assert response.status_code == 200
-        return [query["sql"] for query in queries]
+        return count_queries(editor_client, change_url(comment)).sql
 
     def add_flags(count):
         for _n in range(count):
@@ -453,10 +430,7 @@ def test_flag_list_query_count_does_not_grow_with_flags(editor_client):
             comment_flag(comment=CommentFactory(), member=UserFactory(), reason="abuse")
 
     def capture():
-        with CaptureQueriesContext(connection) as queries:
-            response = editor_client.get(FLAGS)
-        assert response.status_code == 200
-        return [query["sql"] for query in queries]
+        return count_queries(editor_client, FLAGS).sql
 
     make(2)
     small = capture()
@@ -486,10 +460,8 @@ def test_settings_list_opens_the_single_row(editor_client):
 def test_settings_cannot_be_added_twice_or_deleted(editor_client):
     DiscussionSettings.load()
     superuser = SuperuserFactory()
-    from django.test import Client
 
-    admin = Client()
-    admin.force_login(superuser)
+    admin = client_for(superuser)
 
     for client in (editor_client, admin):
         assert client.get(reverse("admin:comments_discussionsettings_add")).status_code == 403

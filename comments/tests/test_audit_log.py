@@ -5,9 +5,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Community, Membership, MembershipEvent
@@ -22,24 +19,25 @@ from accounts.services import (
     membership_leave,
     membership_remove,
 )
-from accounts.tests.factories import EditorFactory, StaffFactory, SuperuserFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
-from comments.audit_views import PER_PAGE
 from comments.models import Comment, CommentFlag
 from comments.services import comments_moderate
-from comments.tests.factories import CommentFactory
+from comments.views.audit import PER_PAGE
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    EditorFactory,
+    PostFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("comments:audit")
 Action = MembershipEvent.Action
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def rows(response):
@@ -264,17 +262,15 @@ def test_the_page_takes_the_same_number_of_queries_whatever_the_log_holds(owner)
     client = client_for(editor)
     make_log(owner, editor, 2)
     client.get(URL)  # the session is cached from the first request on
-    with CaptureQueriesContext(connection) as small:
-        client.get(URL)
+    small = count_queries(client, URL)
     make_log(owner, editor, 12)
-    with CaptureQueriesContext(connection) as large:
-        response = client.get(URL)
-    assert len(rows(response)) == min(4 * (2 + 12) + 2, PER_PAGE)
-    assert len(small) == len(large), [q["sql"][:120] for q in large.captured_queries]
+    large = count_queries(client, URL)
+    assert len(rows(large.response)) == min(4 * (2 + 12) + 2, PER_PAGE)
+    assert_same_count(small, large)
     tables = ("comments_moderationevent", "accounts_membershipevent", "django_admin_log")
-    audit_queries = [q for q in large.captured_queries if any(table in q["sql"] for table in tables)]
+    audit_queries = [sql for sql in large.sql if any(table in sql for table in tables)]
     assert len(audit_queries) == 5  # the count, the page's keys, then the entries of each kind
-    assert len(large) <= 15
+    assert large.count <= 15
 
 
 # --- Admin bulk actions leave a LogEntry per object ------------------------------------

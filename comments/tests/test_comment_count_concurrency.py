@@ -12,11 +12,9 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from accounts.tests.factories import UserFactory
-from blog.tests.factories import PostFactory
 from comments import services
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, PostFactory, UserFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),  # the data migrations' rows too

@@ -6,28 +6,27 @@ page's Remove button all read it.
 """
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection
-from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
+from django.test import RequestFactory
 from django.urls import reverse
 
 from accounts.models import Membership
-from accounts.tests.factories import (
+from blog.models import Post
+from comments import services
+from comments.context_processors import moderation_counts
+from comments.models import Comment, CommentFlag, DiscussionSettings
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
     CommunityFactory,
     EditorFactory,
     MembershipFactory,
+    PostFactory,
     StaffFactory,
     SuperuserFactory,
     UserFactory,
 )
-from blog.models import Post
-from blog.tests.factories import PostFactory
-from comments import services
-from comments.context_processors import moderation_counts
-from comments.models import Comment, CommentFlag, DiscussionSettings
-from comments.tests.factories import CommentFactory
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -48,12 +47,6 @@ def flag(comment, times=1):
         services.comment_flag(comment=comment, member=UserFactory(), reason="abuse")
     comment.refresh_from_db()
     return comment
-
-
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 class Town:
@@ -259,7 +252,7 @@ def test_the_queue_shows_a_leader_their_communitys_held_and_flagged_comments(tow
     held_on(town.outside[0].post, body="Held outside.")
     flagged_a = flag(town.comments_a[1])
     flag(town.comments_b[1])
-    client = signed_in(town.moderator_a)
+    client = client_for(town.moderator_a)
 
     held = client.get(QUEUE)
     flagged = client.get(QUEUE, {"tab": "flagged"})
@@ -275,7 +268,7 @@ def test_the_queue_shows_a_leader_their_communitys_held_and_flagged_comments(tow
 def test_a_leader_approves_rejects_and_dismisses_in_the_queue(town):
     held_a = held_on(town.comments_a[0].post)
     flagged_a = flag(town.comments_a[1], times=3)
-    client = signed_in(town.owner_a)
+    client = client_for(town.owner_a)
 
     client.post(MODERATE, {"action": "approve", "ids": [held_a.pk]})
     response = client.post(MODERATE, {"action": "dismiss", "ids": [flagged_a.pk]}, follow=True)
@@ -289,10 +282,10 @@ def test_a_leader_approves_rejects_and_dismisses_in_the_queue(town):
 
 def test_the_queue_has_no_admin_links_for_community_moderators(town):
     held_on(town.comments_a[0].post)
-    html = signed_in(town.moderator_a).get(QUEUE).content.decode()
+    html = client_for(town.moderator_a).get(QUEUE).content.decode()
     assert "/admin/" not in html
 
-    editor_html = signed_in(EditorFactory()).get(QUEUE).content.decode()
+    editor_html = client_for(EditorFactory()).get(QUEUE).content.decode()
     assert reverse("admin:comments_comment_changelist") in editor_html
 
 
@@ -303,8 +296,8 @@ def test_author_history_counts_only_the_leaders_communitys_comments(town):
     CommentFactory(author=author, post=town.outside[0].post, status=Status.REJECTED)
     CommentFactory(author=author, post=town.comments_a[0].post, status=Status.PENDING, body="Held in A.")
 
-    leader_view = signed_in(town.moderator_a).get(QUEUE).context["items"][0].author_history
-    editor_view = signed_in(EditorFactory()).get(QUEUE).context["items"][0].author_history
+    leader_view = client_for(town.moderator_a).get(QUEUE).context["items"][0].author_history
+    editor_view = client_for(EditorFactory()).get(QUEUE).context["items"][0].author_history
 
     assert leader_view == {"approved": 1, "rejected": 0, "spam": 0, "pending": 1}
     assert editor_view == {"approved": 1, "rejected": 1, "spam": 2, "pending": 1}
@@ -314,7 +307,7 @@ def test_spammer_sweeps_are_for_editors_only(town):
     spammer = UserFactory(display_name="Spam King")
     first = services.comment_submit(post=town.comments_a[0].post, author=spammer, body="Buy now 1")
     services.comment_submit(post=town.comments_a[0].post, author=spammer, body="Buy now 2")
-    client = signed_in(town.owner_a)
+    client = client_for(town.owner_a)
     spam_url = reverse("comments:spam_author", kwargs={"user_id": spammer.pk})
 
     response = client.post(MODERATE, {"action": "spam", "ids": [first.pk]}, follow=True)
@@ -329,14 +322,13 @@ def test_spammer_sweeps_are_for_editors_only(town):
 
 
 def test_the_queue_page_query_count_is_constant_for_a_leader(town):
-    """Guards the N+1s of a leader's queue page, as ``test_queue_page_query_count_is_constant`` does for editors."""
-    client = signed_in(town.moderator_a)
+    """Guards the N+1s of a leader's queue page, as ``test_queue_page_query_count_is_constant`` does for
+    editors."""
+    client = client_for(town.moderator_a)
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(QUEUE)
-        assert response.status_code == 200
-        return len(queries), len(response.context["items"])
+        queue = count_queries(client, QUEUE)
+        return queue.count, len(queue.response.context["items"])
 
     held_on(town.comments_a[0].post)
     small = count()
@@ -354,7 +346,7 @@ def test_the_queue_page_query_count_is_constant_for_a_leader(town):
 
 
 def test_community_moderators_do_not_reach_the_admin(town):
-    client = signed_in(town.owner_a)
+    client = client_for(town.owner_a)
     for url in (reverse("admin:index"), reverse("admin:comments_comment_changelist")):
         response = client.get(url)
         assert response.status_code == 302
@@ -370,9 +362,9 @@ def test_the_nav_counts_what_the_reader_may_moderate(town):
     held_on(town.comments_b[0].post)
     link = '<a class="nav-link" href="{}">Moderation ({})</a>'
 
-    editor_page = signed_in(EditorFactory()).get(reverse("blog:home")).content.decode()
-    leader_queue = signed_in(town.moderator_a).get(QUEUE).content.decode()
-    member_page = signed_in(town.member_a).get(reverse("blog:home")).content.decode()
+    editor_page = client_for(EditorFactory()).get(reverse("blog:home")).content.decode()
+    leader_queue = client_for(town.moderator_a).get(QUEUE).content.decode()
+    member_page = client_for(town.member_a).get(reverse("blog:home")).content.decode()
 
     assert link.format(QUEUE, 2) in editor_page
     assert link.format(QUEUE, 1) in leader_queue
@@ -395,7 +387,7 @@ def test_staff_who_lead_a_community_see_their_communitys_count(town):
     held_on(town.comments_a[0].post)
     held_on(town.comments_b[0].post)
 
-    page = signed_in(staff_leader).get(reverse("blog:home")).content.decode()
+    page = client_for(staff_leader).get(reverse("blog:home")).content.decode()
 
     assert f'<a class="nav-link" href="{QUEUE}">Moderation (1)</a>' in page
 
@@ -422,7 +414,7 @@ def test_the_moderators_remove_button_follows_the_rule(town, reader, community, 
     CommentFactory(post=post, body="Words of another member.")
     user = EditorFactory() if reader == "editor" else getattr(town, reader)
 
-    page = signed_in(user).get(post.get_absolute_url()).content.decode()
+    page = client_for(user).get(post.get_absolute_url()).content.decode()
 
     assert "Words of another member." in page
     assert (MODERATOR_REMOVE in page) is expected
@@ -430,7 +422,7 @@ def test_the_moderators_remove_button_follows_the_rule(town, reader, community, 
 
 def test_a_leader_removes_a_comment_from_the_post_page(town):
     comment = town.comments_a[1]
-    client = signed_in(town.moderator_a)
+    client = client_for(town.moderator_a)
 
     response = client.post(
         reverse("comments:remove", kwargs={"comment_id": comment.pk}), {"reason": "Off-topic."}, follow=True
@@ -447,27 +439,26 @@ def test_a_leader_removes_a_comment_from_the_post_page(town):
     assert "This comment was already removed." in again.content.decode()
 
 
-def _post_page_queries(client, post):
-    cache.clear()  # both on a cold cache: members share cached threads, moderators never do
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(post.get_absolute_url())
-    assert response.status_code == 200
-    return len(queries)
-
-
 def test_the_remove_button_costs_a_leader_no_query_on_the_post_page(town):
     """The post page runs as many queries for a community's moderator as for a plain member,
     whatever the number of comments: the right to moderate is a subquery of the thread queries."""
     DiscussionSettings.load()
     post = PostFactory(community=town.a, tags=["rule"])
     CommentFactory(post=post)
-    leader, member = signed_in(town.moderator_a), signed_in(town.member_a)
+    leader, member = client_for(town.moderator_a), client_for(town.member_a)
 
-    small = (_post_page_queries(leader, post), _post_page_queries(member, post))
+    def counts():
+        # Both on a cold cache: members share cached threads, moderators never do.
+        return tuple(
+            count_queries(client, post.get_absolute_url(), cold_cache=True).count
+            for client in (leader, member)
+        )
+
+    small = counts()
     for _ in range(20):
         parent = CommentFactory(post=post)
         CommentFactory(post=post, parent=parent, thread_root=parent, depth=1)
-    large = (_post_page_queries(leader, post), _post_page_queries(member, post))
+    large = counts()
 
     assert small == large
     assert large[0] == large[1]
@@ -476,6 +467,6 @@ def test_the_remove_button_costs_a_leader_no_query_on_the_post_page(town):
 def test_the_communities_menu_leads_community_leaders_to_the_queue(town):
     queue_link = f'href="{reverse("comments:queue")}"'
     for leader in (town.owner_a, town.moderator_a):
-        assert queue_link in signed_in(leader).get(reverse("blog:home")).content.decode()
+        assert queue_link in client_for(leader).get(reverse("blog:home")).content.decode()
     for other in (town.member_a, town.requested_a, town.invited_owner_a):
-        assert queue_link not in signed_in(other).get(reverse("blog:home")).content.decode()
+        assert queue_link not in client_for(other).get(reverse("blog:home")).content.decode()

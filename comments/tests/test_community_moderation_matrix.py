@@ -1,9 +1,10 @@
 """The community role × action matrix, continued: writing members-only posts and moderating comments.
 
-Same community and actors as ``accounts/tests/test_community_matrix.py`` (a
-private community joined by request; anonymous, a member of another
-community, a member who asked to join, one who was invited, a member, a
-moderator, the owner, an editor and a superuser), with two more columns:
+Same community and actors as ``accounts/tests/test_community_matrix.py``
+(``testing.worlds.PrivateCommunityWorld``: a private community joined by
+request; anonymous, a member of another community, a member who asked to
+join, one who was invited, a member, a moderator, the owner, an editor and a
+superuser), with two more columns:
 
 * "post members-only": the site's post editor (``blog:post_create``) opened
   with ``?community=<slug>`` and sent with ``community=<pk>``;
@@ -16,18 +17,23 @@ Each cell checks the status code AND what the database holds afterwards.
 """
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
-from accounts.tests.test_community_matrix import ACTORS, LOGIN, World
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
 from comments.models import Comment
 from comments.services import comment_submit
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+)
+from testing.worlds import ACTORS, LOGIN, PrivateCommunityWorld
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +41,7 @@ Status = Comment.Status
 NEW_TITLE = "Minutes of the ward seven retrospective"
 
 
-class ModerationWorld(World):
+class ModerationWorld(PrivateCommunityWorld):
     """The matrix's community, with a members-only post, a held comment and a published one on it."""
 
     def __init__(self):
@@ -194,8 +200,7 @@ def neighbours():
     post_b = PostFactory(community=b, visibility=Post.Visibility.PUBLIC)
     held_b = comment_submit(post=post_b, author=UserFactory(), body="Held on B's post.")
     published_b = CommentFactory(post=post_b, body="Published on B's post.")
-    client_a = Client()
-    client_a.force_login(moderator_a)
+    client_a = client_for(moderator_a)
     return {"a": a, "b": b, "held_b": held_b, "published_b": published_b, "client_a": client_a}
 
 
@@ -260,8 +265,9 @@ def test_a_moderator_of_a_does_not_see_bs_comments_in_the_queue(neighbours):
 
 def test_a_leader_elsewhere_cannot_write_into_this_community(world):
     """Owning another community opens the editor, but this community is not among the choices."""
-    intruder = Client()
-    intruder.force_login(Membership.objects.get(community=world.elsewhere, role=Membership.Role.OWNER).member)
+    intruder = client_for(
+        Membership.objects.get(community=world.elsewhere, role=Membership.Role.OWNER).member
+    )
 
     response = intruder.post(reverse("blog:post_create"), post_form_data(world.community))
 

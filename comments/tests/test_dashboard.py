@@ -1,4 +1,5 @@
-"""The editors' dashboard on the admin index: pending and flagged comments, posts in review, scheduled posts."""
+"""The editors' dashboard on the admin index: pending and flagged comments, posts in review, scheduled
+posts."""
 
 from datetime import timedelta
 
@@ -8,21 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import EditorFactory, StaffFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments.models import Comment
 from comments.services import comment_flag
 from comments.templatetags.dashboard_tags import dashboard_items
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, EditorFactory, PostFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor_client(client):
-    client.force_login(EditorFactory())
-    return client
 
 
 def make_data(n=1):

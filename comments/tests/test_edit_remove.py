@@ -7,12 +7,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import Comment, ModerationEvent
 from comments.services import comment_return
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import post_comment
+from testing.clients import client_for
+from testing.comments import post_comment
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +96,7 @@ def test_another_member_cannot_edit_or_remove_by_url_or_forged_post(client, own)
 
 
 def test_a_remove_without_csrf_token_is_refused(author, own):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(author)
+    client = client_for(author, enforce_csrf_checks=True)
     assert client.post(remove_url(own)).status_code == 403
     own.refresh_from_db()
     assert not own.is_removed

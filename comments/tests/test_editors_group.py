@@ -6,11 +6,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import Comment, CommentFlag, DiscussionSettings, ModerationEvent
 from comments.services import comment_flag, comment_moderate
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -43,17 +41,6 @@ CURATION_PERMISSIONS = {
     ("blog", "view_historicalpost"),
     ("blog", "change_historicalpost"),
 }
-
-
-@pytest.fixture
-def editor():
-    return EditorFactory()
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 def test_group_has_exactly_the_editor_permissions():

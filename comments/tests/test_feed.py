@@ -9,14 +9,19 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Community
-from accounts.tests.factories import CommunityFactory, MembershipFactory, StaffFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments.feeds import FEED_LENGTH
 from comments.models import Comment
 from comments.services import comment_remove
-from comments.tests.factories import CommentFactory
-from portal.html_checks import script_vectors
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    StaffFactory,
+    UserFactory,
+)
+from testing.html import script_vectors
 
 pytestmark = pytest.mark.django_db
 
@@ -124,8 +129,8 @@ def test_the_post_page_links_to_its_comment_feed(client):
     page = client.get(post.get_absolute_url()).content.decode()
     head = page[: page.index("</head>")]
     assert (
-        f'<link rel="alternate" type="application/rss+xml" title="Comments on “{post.title}”" href="{feed_url(post)}">'
-        in head
+        f'<link rel="alternate" type="application/rss+xml" title="Comments on “{post.title}”" '
+        f'href="{feed_url(post)}">' in head
     )
 
 

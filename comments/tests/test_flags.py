@@ -3,16 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments.models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for, messages_of
+from testing.factories import CommentFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,17 +21,11 @@ def flag_url(comment):
 
 
 def last_message(response):
-    return [str(message) for message in get_messages(response.wsgi_request)][-1]
+    return messages_of(response)[-1]
 
 
 def flag(client, comment, reason="abuse", note=""):
     return client.post(flag_url(comment), {"reason": reason, "note": note})
-
-
-@pytest.fixture
-def member_client(client):
-    client.force_login(UserFactory())
-    return client
 
 
 def test_get_shows_the_flag_form_with_the_comment(member_client):
@@ -167,8 +158,7 @@ def test_enough_distinct_flags_hide_the_comment_and_the_count_drops(client):
 
     flaggers = UserFactory.create_batch(3)
     for n, member in enumerate(flaggers, start=1):
-        member_client = Client()
-        member_client.force_login(member)
+        member_client = client_for(member)
         assert flag(member_client, target, reason="spam").status_code == 302
         target.refresh_from_db()
         expected = Comment.Status.APPROVED if n < 3 else Comment.Status.PENDING
@@ -206,8 +196,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 def test_forged_post_without_csrf_token_is_refused():
     comment = CommentFactory()
-    forger = Client(enforce_csrf_checks=True)
-    forger.force_login(UserFactory())
+    forger = client_for(UserFactory(), enforce_csrf_checks=True)
 
     response = flag(forger, comment)
 
@@ -217,8 +206,7 @@ def test_forged_post_without_csrf_token_is_refused():
 
 def test_flag_form_page_carries_a_csrf_token():
     comment = CommentFactory()
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(UserFactory())
+    browser = client_for(UserFactory(), enforce_csrf_checks=True)
 
     page = browser.get(flag_url(comment))
     token = page.context["csrf_token"]

@@ -23,11 +23,18 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import CommunityFactory, MembershipFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
 from comments.services import comment_submit
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +117,7 @@ def crawl(client):
     return pages
 
 
-class Site:
+class LeakCrawlWorld:
     """A private and a public community, each with a members-only post, and public content around them."""
 
     def __init__(self):
@@ -174,72 +181,69 @@ class Site:
 
 
 @pytest.fixture
-def site():
-    return Site()
+def world():
+    return LeakCrawlWorld()
 
 
 def visitor(kind):
-    client = Client()
     if kind == "non-member":
-        client.force_login(UserFactory(username="curious", display_name="Curious Visitor"))
-    return client
+        return client_for(UserFactory(username="curious", display_name="Curious Visitor"))
+    return client_for()
 
 
 @pytest.mark.parametrize("kind", ["anonymous", "non-member"])
-def test_no_page_reachable_from_home_leaks_a_members_only_post(site, kind):
+def test_no_page_reachable_from_home_leaks_a_members_only_post(world, kind):
     client = visitor(kind)
 
     pages = crawl(client)
 
     visited = {url for url, response in pages.items() if response.status_code == 200}
-    missing = {name: url for name, url in site.must_visit().items() if url not in visited}
+    missing = {name: url for name, url in world.must_visit().items() if url not in visited}
     assert not missing, f"the crawl never reached {missing}; it visited {sorted(visited)}"
     for url, response in pages.items():
         body = response.content.decode(errors="replace")
         for secret in SECRETS:
             assert secret not in body, f"{secret!r} leaks on {url}"
-        for secret_url in site.secret_urls:
+        for secret_url in world.secret_urls:
             assert secret_url not in body, f"{url} links to the members-only post {secret_url}"
-    assert site.private.get_absolute_url() not in visited
-    for post in site.secret_posts:
+    assert world.private.get_absolute_url() not in visited
+    for post in world.secret_posts:
         feed = reverse("comments:post_feed", kwargs={"post_id": post.pk})
         assert post.get_absolute_url() not in pages and feed not in pages
 
 
 @pytest.mark.parametrize("kind", ["anonymous", "non-member"])
-def test_members_only_posts_are_404_not_403(site, kind):
+def test_members_only_posts_are_404_not_403(world, kind):
     client = visitor(kind)
-    for post in site.secret_posts:
+    for post in world.secret_posts:
         for url in (post.get_absolute_url(), reverse("comments:post_feed", kwargs={"post_id": post.pk})):
             response = client.get(url)
             assert response.status_code == 404, url
             body = response.content.decode()
             assert not any(secret in body for secret in SECRETS), url
-    assert client.get(site.private.get_absolute_url()).status_code == 404
+    assert client.get(world.private.get_absolute_url()).status_code == 404
 
 
-def test_a_member_sees_what_the_others_may_not(site):
+def test_a_member_sees_what_the_others_may_not(world):
     """The positive control: the same strings are on the pages, for those allowed to read them."""
-    member = Client()
-    member.force_login(site.insider)
+    member = client_for(world.insider)
 
-    private_page = member.get(site.private.get_absolute_url()).content.decode()
-    public_page = member.get(site.public.get_absolute_url()).content.decode()
+    private_page = member.get(world.private.get_absolute_url()).content.decode()
+    public_page = member.get(world.public.get_absolute_url()).content.decode()
     assert PRIVATE_TITLE in private_page
     assert PUBLIC_TITLE in public_page
-    for post, texts in zip(site.secret_posts, [SECRETS[:3], SECRETS[3:]], strict=True):
+    for post, texts in zip(world.secret_posts, [SECRETS[:3], SECRETS[3:]], strict=True):
         page = member.get(post.get_absolute_url()).content.decode()
         assert all(text in page for text in texts), post.title
-    profile = member.get(site.author.get_absolute_url()).content.decode()
+    profile = member.get(world.author.get_absolute_url()).content.decode()
     assert PRIVATE_REPLY in profile and OPEN_COMMENT in profile
-    assert Membership.objects.filter(member=site.insider).count() == 2
+    assert Membership.objects.filter(member=world.insider).count() == 2
 
 
-def test_the_page_cache_never_hands_a_members_page_to_a_visitor(site, settings):
-    """With the anonymous page cache on (portal/page_cache.py): members browse first, then visitors twice."""
+def test_the_page_cache_never_hands_a_members_page_to_a_visitor(world, settings):
+    """With the anonymous page cache on (core/page_cache.py): members browse first, then visitors twice."""
     settings.PAGE_CACHE_SECONDS = 600
-    insider = Client()
-    insider.force_login(site.insider)
+    insider = client_for(world.insider)
     crawl(insider)
 
     crawl(Client())
@@ -257,12 +261,11 @@ def assert_no_secret_on(pages, whom="a visitor"):
             assert secret not in body, f"{secret!r} shown to {whom} on {url}"
 
 
-def test_members_cached_pages_never_reach_another_member_or_outlive_a_membership(site, settings):
+def test_members_cached_pages_never_reach_another_member_or_outlive_a_membership(world, settings):
     """With the members' page cache on too: an insider's copies stay theirs, and go with their membership."""
     settings.PAGE_CACHE_SECONDS = 600
     settings.MEMBER_PAGE_CACHE_SECONDS = 300
-    insider = Client()
-    insider.force_login(site.insider)
+    insider = client_for(world.insider)
     crawl(insider)
     crawl(insider)
 
@@ -273,5 +276,5 @@ def test_members_cached_pages_never_reach_another_member_or_outlive_a_membership
     assert len(hits) > 10, f"the outsider's second crawl was hardly served from their cached pages: {hits}"
     assert_no_secret_on(again, "a non-member")
 
-    Membership.objects.filter(member=site.insider).delete()
+    Membership.objects.filter(member=world.insider).delete()
     assert_no_secret_on(crawl(insider), "the former member")

@@ -9,17 +9,14 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
-from blog.tests.factories import PostFactory
-from comments import insights
 from comments.models import CommentFlag
 from comments.services import comment_flag
-from comments.tests.factories import CommentFactory
+from portal import insights
+from testing.clients import client_for
+from testing.factories import CommentFactory, CommunityFactory, EditorFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +52,7 @@ ENGLISH_MONTHS = [
 
 
 def page(user, url, language):
-    client = Client()
-    client.force_login(user)
-    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: language})
-    return client.get(url).content.decode()
+    return client_for(user, language=language).get(url).content.decode()
 
 
 def test_the_insights_page_writes_its_dates_in_spanish_and_in_english():

@@ -4,16 +4,22 @@ import threading
 
 import pytest
 from django.db import connection
-from django.test import Client, RequestFactory
-from django.test.utils import CaptureQueriesContext
+from django.test import RequestFactory
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, StaffFactory, SuperuserFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.context_processors import moderation_counts
 from comments.models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent
 from comments.services import comment_flag, comment_return, comment_submit
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    EditorFactory,
+    PostFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -53,12 +59,6 @@ def spam_author_url(member):
 @pytest.fixture
 def editor():
     return EditorFactory(display_name="Erin Editor")
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 # --- Who may open it -----------------------------------------------------------------
@@ -205,10 +205,8 @@ def test_queue_page_query_count_is_constant(editor_client):
         flag_by_members(CommentFactory(author=UserFactory(), post=PostFactory()), 3)
 
     def capture(tab):
-        with CaptureQueriesContext(connection) as queries:
-            response = editor_client.get(QUEUE, {"tab": tab})
-        assert response.status_code == 200
-        return [q["sql"] for q in queries], len(response.context["items"])
+        page = count_queries(editor_client, QUEUE, tab=tab)
+        return page.sql, len(page.response.context["items"])
 
     make(2)
     small = {tab: capture(tab) for tab in ("held", "flagged")}
@@ -322,9 +320,7 @@ def test_two_moderators_approving_the_same_comment_leave_one_result(editor):
     the two requests really run at once on PostgreSQL.
     """
     comment = submit_held()
-    first, second = Client(), Client()
-    first.force_login(editor)
-    second.force_login(EditorFactory())
+    first, second = client_for(editor), client_for(EditorFactory())
     queued = [c.pk for c in first.get(QUEUE).context["items"]]
     assert [c.pk for c in second.get(QUEUE).context["items"]] == queued == [comment.pk]
 
@@ -349,8 +345,7 @@ def test_two_moderators_approving_at_the_same_moment_record_one_change():
 
     def approve(editor):
         try:
-            browser = Client()
-            browser.force_login(editor)
+            browser = client_for(editor)
             start.wait(timeout=10)
             statuses.append(browser.post(MODERATE, {"action": "approve", "ids": [comment.pk]}).status_code)
         finally:
@@ -418,8 +413,7 @@ def test_get_on_moderate_is_405(editor_client):
 
 def test_forged_moderation_post_without_csrf_token_is_refused(editor):
     comment = submit_held()
-    forger = Client(enforce_csrf_checks=True)
-    forger.force_login(editor)
+    forger = client_for(editor, enforce_csrf_checks=True)
 
     response = forger.post(MODERATE, {"action": "approve", "ids": [comment.pk]})
 

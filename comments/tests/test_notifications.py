@@ -16,9 +16,7 @@ from django.tasks import default_task_backend
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import EditorFactory, StaffFactory, SuperuserFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments import notifications, services
 from comments.models import (
     Comment,
@@ -27,8 +25,17 @@ from comments.models import (
     NotificationPreference,
     ThreadSubscription,
 )
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import comment_data
+from testing.comments import comment_data
+from testing.factories import (
+    CommentFactory,
+    EditorFactory,
+    PostFactory,
+    StaffFactory,
+    SuperuserFactory,
+    UserFactory,
+)
+from testing.mail import html_of, inbox
+from testing.worlds import trusted_member
 
 pytestmark = pytest.mark.django_db
 Status = Comment.Status
@@ -50,7 +57,8 @@ class Queue:
         ]
 
     def run(self):
-        """Run every queued task, including those the tasks enqueue, ignoring run_after. Returns how many ran."""
+        """Run every queued task, including those the tasks enqueue, ignoring run_after. Returns how many
+        ran."""
         ran = 0
         while pending := self.pending():
             for result in pending:
@@ -92,25 +100,8 @@ def moderate(django_capture_on_commit_callbacks):
     return moderate
 
 
-def trusted(**kwargs):
-    """A member whose next comments publish at once (they have an approved comment elsewhere)."""
-    member = UserFactory(**kwargs)
-    CommentFactory(author=member)
-    return member
-
-
 def prefer(member, **switches):
     NotificationPreference.objects.update_or_create(member=member, defaults=switches)
-
-
-def inbox(member):
-    return [message for message in mail.outbox if message.to == [member.email]]
-
-
-def html_of(message):
-    (alternative,) = message.alternatives
-    assert alternative.mimetype == "text/html"
-    return alternative.content
 
 
 # --- Enqueueing on commit -----------------------------------------------------
@@ -119,7 +110,7 @@ def html_of(message):
 def test_a_published_comment_enqueues_its_notification_only_after_the_commit(
     django_capture_on_commit_callbacks, queue
 ):
-    post, member = PostFactory(), trusted()
+    post, member = PostFactory(), trusted_member()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         comment = services.comment_submit(post=post, author=member, body="Published at once.")
     assert comment.is_approved
@@ -147,7 +138,7 @@ def test_approving_enqueues_the_authors_email_and_the_readers_emails(submit, mod
 
 def test_a_failure_to_enqueue_is_logged_and_never_fails_the_request(submit, caplog):
     with mock.patch("django.tasks.backends.dummy.DummyBackend.enqueue", side_effect=RuntimeError("down")):
-        comment = submit(post=PostFactory(), author=trusted())
+        comment = submit(post=PostFactory(), author=trusted_member())
     assert Comment.objects.filter(pk=comment.pk, status=Status.APPROVED).exists()
     assert "Could not enqueue notify_new_comment" in caplog.text
 
@@ -159,7 +150,7 @@ def test_the_post_author_hears_of_a_new_comment_in_text_and_html(submit, queue, 
     settings.PORTAL_BASE_URL = "https://learn.example.org"
     author = UserFactory(display_name="Pat Author")
     post = PostFactory(author=author, title="Double-loop learning")
-    comment = submit(post=post, author=trusted(display_name="Robin"), body="Loved the *second* loop.")
+    comment = submit(post=post, author=trusted_member(display_name="Robin"), body="Loved the *second* loop.")
     queue.run()
     (message,) = mail.outbox
     assert message.to == [author.email]
@@ -179,19 +170,19 @@ def test_the_post_author_hears_of_a_new_comment_in_text_and_html(submit, queue, 
 
 
 def test_nobody_is_mailed_about_their_own_comment(submit, queue):
-    author = trusted()
+    author = trusted_member()
     submit(post=PostFactory(author=author), author=author, body="Adding to my own post.")
     queue.run()
     assert mail.outbox == []
 
 
 def test_a_reply_reaches_the_replied_to_author_once_even_when_they_wrote_the_post_and_follow(submit, queue):
-    author = trusted()
+    author = trusted_member()
     post = PostFactory(author=author)
     parent = submit(post=post, author=author, body="Questions welcome.")
     assert ThreadSubscription.objects.filter(post=post, member=author).exists()
     queue.run()
-    submit(post=post, author=trusted(display_name="Sam"), body="Here is one.", parent=parent)
+    submit(post=post, author=trusted_member(display_name="Sam"), body="Here is one.", parent=parent)
     queue.run()
     (message,) = mail.outbox
     assert message.to == [author.email]
@@ -204,7 +195,7 @@ def test_a_reply_to_a_guests_comment_mails_no_guest(submit, queue):
     guest_comment = CommentFactory(
         post=post, author=None, author_name="Guest", author_email="guest@example.org"
     )
-    submit(post=post, author=trusted(), body="Replying to a guest.", parent=guest_comment)
+    submit(post=post, author=trusted_member(), body="Replying to a guest.", parent=guest_comment)
     queue.run()
     assert [m.to for m in mail.outbox] == [[post.author.email]]
 
@@ -214,7 +205,7 @@ def test_followers_get_one_email_each_and_the_commenter_none(submit, queue):
     followers = [UserFactory() for _ in range(2)]
     for follower in followers:
         services.thread_follow(post=post, member=follower)
-    commenter = trusted()
+    commenter = trusted_member()
     services.thread_follow(post=post, member=commenter)
     services.thread_follow(post=post, member=post.author)  # the post author follows too
     submit(post=post, author=commenter, body="For the followers.")
@@ -236,7 +227,7 @@ def test_a_switched_off_kind_sends_nothing(submit, queue, switch, as_parent):
     parent = CommentFactory(post=post, author=member) if as_parent else None
     prefer(post.author, comments_on_my_posts=False)
     prefer(member, **{switch: False})
-    submit(post=post, author=trusted(), parent=parent)
+    submit(post=post, author=trusted_member(), parent=parent)
     queue.run()
     assert mail.outbox == []
 
@@ -248,7 +239,7 @@ def test_a_member_with_replies_off_who_follows_still_hears_as_a_follower(submit,
     parent = CommentFactory(post=post, author=member)
     services.thread_follow(post=post, member=member)
     prefer(member, replies_to_me=False)
-    submit(post=post, author=trusted(), parent=parent)
+    submit(post=post, author=trusted_member(), parent=parent)
     queue.run()
     (message,) = mail.outbox
     assert message.to == [member.email] and "New comment on" in message.subject
@@ -258,7 +249,7 @@ def test_inactive_members_get_nothing(submit, queue):
     post = PostFactory(author=UserFactory(is_active=False))
     follower = UserFactory(is_active=False)
     services.thread_follow(post=post, member=follower)
-    submit(post=post, author=trusted())
+    submit(post=post, author=trusted_member())
     queue.run()
     assert mail.outbox == []
 
@@ -266,14 +257,14 @@ def test_inactive_members_get_nothing(submit, queue):
 def test_followers_who_can_no_longer_read_the_post_get_nothing(submit, queue):
     post = PostFactory(author=StaffFactory())
     services.thread_follow(post=post, member=UserFactory())
-    submit(post=post, author=trusted())
+    submit(post=post, author=trusted_member())
     Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
     queue.run()
     assert [m.to for m in mail.outbox] == [[post.author.email]]  # staff may read drafts (visible_to)
 
 
 def test_a_comment_rejected_before_the_worker_runs_sends_nothing(submit, queue):
-    comment = submit(post=PostFactory(), author=trusted())
+    comment = submit(post=PostFactory(), author=trusted_member())
     Comment.objects.filter(pk=comment.pk).update(status=Status.SPAM)
     queue.run()
     assert mail.outbox == []
@@ -299,7 +290,7 @@ def test_approval_tells_the_author_and_then_the_readers(submit, moderate, queue)
 def test_a_comment_approved_again_after_flags_hid_it_is_not_announced_twice(submit, moderate, queue):
     post = PostFactory()
     services.thread_follow(post=post, member=(follower := UserFactory()))
-    comment = submit(post=post, author=(member := trusted()))
+    comment = submit(post=post, author=(member := trusted_member()))
     queue.run()
     assert len(inbox(follower)) == 1 and len(inbox(post.author)) == 1
     moderate(comment, Status.PENDING)  # e.g. hidden after flags
@@ -417,7 +408,7 @@ def test_items_moderated_before_the_digest_runs_are_not_listed(submit, moderate,
 
 def test_a_failed_send_is_retried_with_backoff_then_given_up(submit, queue, caplog):
     post = PostFactory()
-    comment = submit(post=post, author=trusted())
+    comment = submit(post=post, author=trusted_member())
     runs = []
     with mock.patch(LOCMEM_SEND, side_effect=smtplib.SMTPServerDisconnected("gone")) as send:
         while pending := queue.pending():
@@ -442,7 +433,7 @@ def test_a_failed_send_is_retried_with_backoff_then_given_up(submit, queue, capl
 def test_a_retry_sends_once_the_server_is_back_and_only_to_the_one_who_missed_it(submit, queue):
     post = PostFactory()
     services.thread_follow(post=post, member=(follower := UserFactory()))
-    submit(post=post, author=trusted())
+    submit(post=post, author=trusted_member())
     real_send = mail.backends.locmem.EmailBackend.send_messages
 
     def fail_for_the_follower(backend, messages):
@@ -463,7 +454,7 @@ def test_a_retry_that_is_no_longer_due_sends_nothing(submit, queue):
     post = PostFactory()
     services.thread_follow(post=post, member=(follower := UserFactory()))
     prefer(post.author, comments_on_my_posts=False)
-    submit(post=post, author=trusted())
+    submit(post=post, author=trusted_member())
     with mock.patch(LOCMEM_SEND, side_effect=smtplib.SMTPException("busy")):
         (task,) = queue.pending()
         queue.done.add(task.id)

@@ -2,12 +2,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import comment_data, post_comment
+from testing.clients import client_for
+from testing.comments import comment_data, post_comment
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +29,7 @@ def test_a_members_first_comment_is_held_and_shown_only_to_them(client):
     assert "Your comment is awaiting moderation." in page
     assert "No comments yet" in page  # a pending comment is not counted
 
-    other = Client()
-    other.force_login(UserFactory())
+    other = client_for(UserFactory())
     assert "My very first thought." not in other.get(post.get_absolute_url()).content.decode()
     assert "My very first thought." not in Client().get(post.get_absolute_url()).content.decode()
 
@@ -149,8 +147,7 @@ def test_commenting_needs_a_post_request(client):
 
 
 def test_a_forged_post_without_csrf_token_is_refused():
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(UserFactory())
+    client = client_for(UserFactory(), enforce_csrf_checks=True)
     post = PostFactory()
     response = send(client, post, "forged")
     assert response.status_code == 403

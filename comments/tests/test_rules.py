@@ -6,12 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.tests.factories import EditorFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments import rules
 from comments.models import Comment, DiscussionSettings, HoldReason
 from comments.services import comment_submit
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
+from testing.worlds import trusted_member
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +23,7 @@ def discussion():
 @pytest.fixture
 def trusted():
     """A member with an approved comment, so the first-comment rule does not apply."""
-    member = UserFactory()
-    CommentFactory(author=member)
-    return member
+    return trusted_member()
 
 
 def submit(author, body, post=None):

@@ -6,11 +6,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from accounts.tests.factories import EditorFactory, SuperuserFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments import services
 from comments.models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, EditorFactory, PostFactory, SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 Status = Comment.Status

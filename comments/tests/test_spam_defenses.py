@@ -7,12 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import Comment, DiscussionSettings
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import comment_data, started
-from portal.html_checks import script_vectors
+from testing.comments import comment_data, started
+from testing.factories import CommentFactory, PostFactory, UserFactory
+from testing.html import script_vectors
 
 pytestmark = pytest.mark.django_db
 

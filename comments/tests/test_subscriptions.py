@@ -10,12 +10,11 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments import notifications
 from comments.models import NotificationPreference, ThreadSubscription
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +77,7 @@ def test_follow_and_unfollow_need_a_signed_in_member(client, url):
 
 def test_a_forged_follow_without_the_csrf_token_is_refused():
     post, member = PostFactory(), UserFactory()
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(member)
+    client = client_for(member, enforce_csrf_checks=True)
     assert client.post(follow_url(post)).status_code == 403
     assert not follows(member, post)
 

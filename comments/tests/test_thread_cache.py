@@ -13,31 +13,26 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, MembershipFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import Comment
 from comments.services import comment_submit
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+)
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(member):
-    client = Client()
-    client.force_login(member)
-    return client
 
 
 def page_of(client, post):
     response = client.get(post.get_absolute_url())
     assert response.status_code == 200
     return response.content.decode()
-
-
-def queries_of(client, post):
-    with CaptureQueriesContext(connection) as queries:
-        client.get(post.get_absolute_url())
-    return len(queries)
 
 
 @pytest.fixture
@@ -49,9 +44,9 @@ def post():
 
 
 def test_members_without_comments_share_the_page_of_threads(post):
-    first, second = signed_in(UserFactory()), signed_in(UserFactory())
-    cold = queries_of(first, post)
-    warm = queries_of(second, post)
+    first, second = client_for(UserFactory()), client_for(UserFactory())
+    cold = count_queries(first, post.get_absolute_url()).count
+    warm = count_queries(second, post.get_absolute_url()).count
     assert warm <= cold - 3  # the count, the top-level comments and the replies
     page = page_of(second, post)
     assert "A reply to it." in page
@@ -59,14 +54,14 @@ def test_members_without_comments_share_the_page_of_threads(post):
 
 
 def test_the_shared_page_of_threads_holds_no_csrf_token_and_no_remove_form(post):
-    page = page_of(signed_in(UserFactory()), post)
+    page = page_of(client_for(UserFactory()), post)
     threads = page[page.index('class="comment-list"') : page.index('id="respond-home"')]
     assert "csrfmiddlewaretoken" not in threads
     assert "comment-remove-form" not in threads
 
 
 def test_visitors_get_no_reply_links_even_after_a_member_filled_the_cache(post):
-    page_of(signed_in(UserFactory()), post)
+    page_of(client_for(UserFactory()), post)
     page = page_of(Client(), post)
     assert "The first thought of the thread." in page
     assert "replyto=" not in page
@@ -76,20 +71,20 @@ def test_an_author_sees_their_held_comment_and_the_others_do_not(post):
     author = UserFactory()
     held = comment_submit(post=post, author=author, body="My first words here, held.")
     assert held.status == Comment.Status.PENDING
-    page_of(signed_in(UserFactory()), post)  # another member fills the shared copy
+    page_of(client_for(UserFactory()), post)  # another member fills the shared copy
 
-    mine = page_of(signed_in(author), post)
+    mine = page_of(client_for(author), post)
     assert "My first words here, held." in mine
     assert "Your comment is awaiting moderation." in mine
-    assert "My first words here, held." not in page_of(signed_in(UserFactory()), post)
+    assert "My first words here, held." not in page_of(client_for(UserFactory()), post)
     assert "My first words here, held." not in page_of(Client(), post)
 
 
 def test_an_author_gets_edit_and_remove_on_their_own_comment(post):
     author = UserFactory()
     CommentFactory(post=post, author=author, body="Mine, approved.")
-    page_of(signed_in(UserFactory()), post)
-    page = page_of(signed_in(author), post)
+    page_of(client_for(UserFactory()), post)
+    page = page_of(client_for(author), post)
     own = reverse("comments:remove", kwargs={"comment_id": Comment.objects.get(body="Mine, approved.").pk})
     assert own in page
     assert "csrfmiddlewaretoken" in page[page.index(own) :]
@@ -101,19 +96,19 @@ def test_community_moderators_and_editors_keep_their_remove_buttons(post):
     moderator = MembershipFactory(community=community, role=Membership.Role.MODERATOR).member
     community_post = PostFactory(community=community, title="Circle notes")
     CommentFactory(post=community_post, body="A member's remark.")
-    page_of(signed_in(MembershipFactory(community=community).member), community_post)  # shared copy
+    page_of(client_for(MembershipFactory(community=community).member), community_post)  # shared copy
 
     for reader in (moderator, owner, EditorFactory()):
-        page = page_of(signed_in(reader), community_post)
+        page = page_of(client_for(reader), community_post)
         assert "comment-remove-form" in page, reader
         assert "A member's remark." in page
 
 
 def test_a_comment_approved_later_shows_on_the_shared_page_at_once(post):
     held = comment_submit(post=post, author=UserFactory(), body="Waiting for an editor.")
-    reader = signed_in(UserFactory())
+    reader = client_for(UserFactory())
     assert "Waiting for an editor." not in page_of(reader, post)
-    editor = signed_in(EditorFactory())
+    editor = client_for(EditorFactory())
     editor.post(reverse("comments:moderate"), {"action": "approve", "ids": [held.pk]})
     assert "Waiting for an editor." in page_of(reader, post)
 
@@ -121,7 +116,7 @@ def test_a_comment_approved_later_shows_on_the_shared_page_at_once(post):
 def test_each_language_has_its_own_copy(post, settings):
     """The copy holds translated words (Reply, Replies to...): another language renders its own."""
     settings.LANGUAGES = [("en", "English"), ("es", "Español")]
-    reader = signed_in(UserFactory())
+    reader = client_for(UserFactory())
 
     def queries_in(language):
         with CaptureQueriesContext(connection) as queries:
@@ -138,12 +133,12 @@ def test_each_language_has_its_own_copy(post, settings):
 def test_a_moderators_own_cached_copy_carries_a_working_csrf_token(post):
     """Their copy is cached with a placeholder; the token of each request takes its place."""
     editor = EditorFactory()
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(editor)
+    client = client_for(editor, enforce_csrf_checks=True)
     target = Comment.objects.get(body="A reply to it.")
     remove = reverse("comments:remove", kwargs={"comment_id": target.pk})
 
-    assert queries_of(client, post) > queries_of(client, post)  # the second copy came from the cache
+    first, second = (count_queries(client, post.get_absolute_url()) for _ in range(2))
+    assert first.count > second.count  # the second copy came from the cache
     page = page_of(client, post)
     assert "csrfTokenPlaceholder" not in page
     form = page[page.index(f'action="{remove}"') :]
@@ -159,8 +154,8 @@ def test_members_never_see_another_members_copy(post):
     author = UserFactory(display_name="Ada Author")
     held = comment_submit(post=post, author=author, body="Ada's held thought.")
     assert held.status == Comment.Status.PENDING
-    page_of(signed_in(author), post)
-    page_of(signed_in(author), post)  # cached for Ada
+    page_of(client_for(author), post)
+    page_of(client_for(author), post)  # cached for Ada
     other = UserFactory()
     CommentFactory(post=post, author=other, body="Another member's approved remark.")
-    assert "Ada's held thought." not in page_of(signed_in(other), post)
+    assert "Ada's held thought." not in page_of(client_for(other), post)

@@ -3,18 +3,15 @@
 Guards the N+1s a threaded discussion invites: a query per thread for its
 replies, per comment for its author, its parent or its remover, and per
 comment for what the reader may do with it (edit window, moderation rights).
+Counted on a cold cache: the related posts' tag weights are cached.
 """
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
-from accounts.tests.factories import EditorFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import Comment, DiscussionSettings
 from comments.services import refresh_comment_counts
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +39,6 @@ def add_threads(post, authors, *, threads=THREADS, levels=LEVELS):
     refresh_comment_counts(post_ids=[post.pk])
 
 
-def count_queries(client, url):
-    cache.clear()  # a cold cache: the page's whole budget (the related posts' tag weights are cached)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), [q["sql"] for q in queries.captured_queries]
-
-
 @pytest.mark.parametrize("reader", ["anonymous", "member", "editor"])
 def test_post_page_queries_do_not_grow_with_threads(client, reader):
     DiscussionSettings.load()  # the first load creates the row: not part of the page's budget
@@ -62,12 +51,12 @@ def test_post_page_queries_do_not_grow_with_threads(client, reader):
         CommentFactory(post=post, author=member, status=Comment.Status.PENDING, body="My held comment")
     else:
         CommentFactory(post=post)
-    small = count_queries(client, post.get_absolute_url())
+    small = count_queries(client, post.get_absolute_url(), cold_cache=True)
 
     add_threads(post, authors)
     CommentFactory(post=post, status=Comment.Status.REJECTED)
-    large = count_queries(client, post.get_absolute_url())
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
+    large = count_queries(client, post.get_absolute_url(), cold_cache=True)
+    assert_same_count(small, large)
 
     page = client.get(post.get_absolute_url()).content.decode()
     # 50 threads a page: the first comment, then 49 of the new threads with all their levels.

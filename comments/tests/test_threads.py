@@ -5,13 +5,12 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments.models import Comment, DiscussionSettings
 from comments.services import comment_remove, comment_return
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import post_comment, started
+from testing.comments import post_comment, started
+from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
+from testing.worlds import trusted_member
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +30,6 @@ def discussion(**changes):
         setattr(settings_row, name, value)
     settings_row.save()
     return settings_row
-
-
-def trusted_member(**kwargs):
-    """A member whose comments publish at once: they have an approved comment elsewhere."""
-    member = UserFactory(**kwargs)
-    CommentFactory(author=member)
-    return member
 
 
 class _CommentTree(HTMLParser):

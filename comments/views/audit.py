@@ -32,7 +32,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Membership, MembershipEvent
 
-from .models import Comment, ModerationEvent
+from ..models import Comment, ModerationEvent
 
 PER_PAGE = 50
 AUDIT_PERMISSION = "comments.view_moderationevent"
@@ -109,7 +109,8 @@ def _entries(keys):
         ):
             status = ""
             if event.from_status or event.to_status:
-                status = f"{_label(Comment.Status.choices, event.from_status)} → {_label(Comment.Status.choices, event.to_status)}"
+                before = _label(Comment.Status.choices, event.from_status)
+                status = f"{before} → {_label(Comment.Status.choices, event.to_status)}"
             found[MODERATION, event.pk] = {
                 "when": event.created,
                 "actor": event.actor,
@@ -126,7 +127,8 @@ def _entries(keys):
             changes = []
             if event.old_role != event.new_role and event.old_role and event.new_role:
                 changes.append(
-                    f"{_label(Membership.Role.choices, event.old_role)} → {_label(Membership.Role.choices, event.new_role)}"
+                    f"{_label(Membership.Role.choices, event.old_role)} → "
+                    f"{_label(Membership.Role.choices, event.new_role)}"
                 )
             elif event.new_role and not event.old_role:
                 changes.append(str(_label(Membership.Role.choices, event.new_role)))

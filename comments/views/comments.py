@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from blog.views import PostDetailView, post_or_404
+from blog.views.posts import PostDetailView, post_or_404
 
-from . import rules
-from .forms import CommentEditForm, CommentForm, RemoveForm
-from .models import Comment, DiscussionSettings
-from .services import (
+from .. import rules
+from ..forms import CommentEditForm, CommentForm, RemoveForm
+from ..models import Comment, DiscussionSettings
+from ..services import (
     comment_edit,
     comment_remove,
     comment_submit,
@@ -21,7 +21,7 @@ from .services import (
     may_moderate_comment,
     may_remove,
 )
-from .threads import comment_page_url
+from ..threads import comment_page_url
 
 
 @require_POST

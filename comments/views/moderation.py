@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .forms import FlagForm
-from .models import IN_MODERATION_QUEUE, Comment, CommentFlag
-from .services import (
+from ..forms import FlagForm
+from ..models import IN_MODERATION_QUEUE, Comment, CommentFlag
+from ..services import (
     author_mark_spam,
     comment_flag,
     comment_return,
@@ -318,7 +318,7 @@ def moderate(request):
 
 
 def offer_spam_sweep(request, author_ids, back):
-    """After spam from one member, offer an editor to treat the rest of their pending comments the same way."""
+    """After spam from one member, offer an editor to treat the rest of their pending comments alike."""
     if len(author_ids) != 1 or None in author_ids or not may_moderate_all(request.user):
         return
     author = get_user_model().objects.filter(pk=next(iter(author_ids))).first()
@@ -405,7 +405,7 @@ class SpamAuthorForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 @moderator_required
 def spam_author(request, user_id):
-    """Treat a member as a spammer: a confirmation page with counts, then ``author_mark_spam``. Editors only."""
+    """Treat a member as a spammer: a confirmation page with counts, then ``author_mark_spam`` (editors)."""
     if not may_moderate_all(request.user):
         raise PermissionDenied
     author = get_object_or_404(get_user_model(), pk=user_id)

@@ -11,14 +11,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from blog.models import Post
-from blog.views import post_or_404
+from blog.views.posts import post_or_404
 
-from .models import NotificationPreference, ThreadSubscription
-from .notifications import BadUnsubscribeToken, read_unsubscribe_token, unsubscribe_apply
-from .services import may_moderate_all, thread_follow, thread_unfollow
+from ..models import NotificationPreference, ThreadSubscription
+from ..notifications import BadUnsubscribeToken, read_unsubscribe_token, unsubscribe_apply
+from ..services import may_moderate_all, thread_follow, thread_unfollow
 
 
-def _back(request, post):
+def _back_to_post(request, post):
     """Where a follow button sends the member back to: ``next`` if it is on this site, else the post."""
     target = request.POST.get("next", "")
     # A local path only: redirect() would try to reverse any other text as a view name (a 500).
@@ -31,22 +31,22 @@ def _back(request, post):
 
 @require_POST
 @login_required
-def follow(request, post_id):
+def follow_thread(request, post_id):
     post = post_or_404(request, post_id)
     thread_follow(post=post, member=request.user)
     messages.success(request, _("You follow this discussion: we will email you about new comments."))
-    return _back(request, post)
+    return _back_to_post(request, post)
 
 
 @require_POST
 @login_required
-def unfollow(request, post_id):
+def unfollow_thread(request, post_id):
     post = post_or_404(request, post_id)
     thread_unfollow(post=post, member=request.user)
     messages.success(
         request, _("You no longer follow the discussion of “%(title)s”.") % {"title": post.title}
     )
-    return _back(request, post)
+    return _back_to_post(request, post)
 
 
 class NotificationPreferenceForm(forms.ModelForm):

@@ -12,7 +12,7 @@ import hashlib
 
 import pytest
 
-from .live_server import LiveDatabase
+from testing.live_server import LiveDatabase
 
 pytestmark = pytest.mark.slow
 
@@ -21,10 +21,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from accounts.services import membership_join
-from accounts.tests.factories import CommunityFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import DiscussionSettings
 from comments.services import comment_submit
+from testing.factories import CommunityFactory, PostFactory, UserFactory
 
 rules = DiscussionSettings.load()
 rules.hold_first_comment = False

@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from .live_server import Gunicorn, LiveDatabase, read_answers, start_clients, wait_clients
+from testing.live_server import Gunicorn, LiveDatabase, read_answers, start_clients, wait_clients
 
 PROCESSES = 4
 # 4 × 50 keeps the test near a minute on two shared cores; PORTAL_LOAD_COMMENTS=100 gives the 4 × 100.

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from .live_server import Gunicorn, LiveDatabase, read_answers, start_clients, wait_clients
+from testing.live_server import Gunicorn, LiveDatabase, read_answers, start_clients, wait_clients
 
 PROCESSES = 4
 COMMENTS_EACH = 100  # more than get through before the kill

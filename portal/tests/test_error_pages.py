@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.urls import include, path, reverse
 
-from accounts.tests.factories import UserFactory
-from blog.tests.factories import PostFactory
-from comments.tests.helpers import comment_data
+from testing.clients import client_for
+from testing.comments import comment_data
+from testing.factories import CommentFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +81,6 @@ def test_permission_denied_gives_the_styled_403_page(visitor):
 @override_settings(DEBUG=False)
 def test_another_members_comment_edit_is_a_styled_error(visitor):
     """A real view: editing someone else's comment does not show Django's bare error page."""
-    from comments.tests.factories import CommentFactory
-
     comment = CommentFactory(post=PostFactory())
     visitor.force_login(UserFactory())
     response = visitor.get(reverse("comments:edit", kwargs={"comment_id": comment.pk}))
@@ -131,8 +129,7 @@ def test_error_pages_are_not_cached_for_the_next_visitor(visitor):
 def test_a_comment_refused_by_the_csrf_check_explains_and_gives_the_text_back():
     member = UserFactory()
     post = PostFactory()
-    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
-    client.force_login(member)
+    client = client_for(member, enforce_csrf_checks=True, raise_request_exception=False)
     text = "My long careful reply <script>alert('x')</script> with thoughts & care."
     response = client.post(reverse("comments:post", kwargs={"post_id": post.pk}), comment_data(text))
     assert response.status_code == 403

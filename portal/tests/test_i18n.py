@@ -1,4 +1,5 @@
-"""English and Spanish interfaces: the language switch, every page type in Spanish, the catalog's completeness.
+"""English and Spanish interfaces: the language switch, every page type in Spanish, the catalog's
+completeness.
 
 The page checks are built from the catalog itself: a page rendered in Spanish
 must not show, in its visible text or its labels, any English msgid of
@@ -24,15 +25,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
 from blog.models import Category, LearningPath, LearningPathStep
 from blog.services import follow
-from blog.tests.factories import PostFactory
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
+from testing.factories import CommentFactory, CommunityFactory, EditorFactory, PostFactory, UserFactory
+from testing.i18n import MO_PATH, PO_PATH
 
-PO_PATH = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
-MO_PATH = PO_PATH.with_suffix(".mo")
 SPANISH = {settings.LANGUAGE_COOKIE_NAME: "es"}
 
 
@@ -139,7 +137,8 @@ def test_an_unknown_language_is_a_404_and_sets_nothing(client):
 def test_the_footer_offers_the_other_language_as_a_link_without_a_form(client):
     page = client.get("/category/individual-learning/?page=1").content.decode()
     assert (
-        '<a lang="es" hreflang="es" rel="nofollow" href="/language/es/?next=%2Fcategory%2Findividual-learning%2F%3Fpage%3D1">'
+        '<a lang="es" hreflang="es" rel="nofollow" '
+        'href="/language/es/?next=%2Fcategory%2Findividual-learning%2F%3Fpage%3D1">'
         "Español</a>" in page
     )
     assert '<span lang="en" aria-current="true" class="fw-semibold">English</span>' in page
@@ -165,7 +164,8 @@ def test_accept_language_chooses_spanish_and_the_cookie_wins_over_it():
 
 
 class VisibleText(HTMLParser):
-    """The text a reader sees or hears: text nodes outside script/style, plus titles, labels and placeholders."""
+    """The text a reader sees or hears: text nodes outside script/style, plus titles, labels and
+    placeholders."""
 
     ATTRIBUTES = {"aria-label", "title", "placeholder", "alt", "data-label", "data-confirm"}
 
@@ -218,7 +218,7 @@ def english_leftovers(html, catalog, content):
 
 
 @pytest.fixture
-def site(db):
+def world(db):
     """One of everything, written so that no content string looks like an interface string."""
     now = timezone.now()
     owner = UserFactory(username="rosa", display_name="Rosa Quintero")
@@ -335,26 +335,26 @@ PAGES = {
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_each_page_type_is_in_spanish_with_no_english_left(site, catalog, name):
+def test_each_page_type_is_in_spanish_with_no_english_left(world, catalog, name):
     url, who, status, spanish = PAGES[name]
     client = Client()
     client.cookies.load(SPANISH)
     if who:
-        user = {"member": site["member"], "editor": site["editor"], "owner": site["post"].author}[who]
+        user = {"member": world["member"], "editor": world["editor"], "owner": world["post"].author}[who]
         client.force_login(user)
-    response = client.get(url(site))
+    response = client.get(url(world))
     assert response.status_code == status
     page = response.content.decode()
     assert '<html lang="es">' in page
     assert spanish in page
-    leftovers = english_leftovers(page, catalog, site["content"])
+    leftovers = english_leftovers(page, catalog, world["content"])
     assert not leftovers, f"English left on the Spanish {name} page: {leftovers}"
 
 
-def test_the_check_finds_english_when_the_page_is_english(site, catalog):
+def test_the_check_finds_english_when_the_page_is_english(world, catalog):
     """The check itself: the same page in English is full of the catalog's English."""
     page = Client().get("/").content.decode()
-    assert len(english_leftovers(page, catalog, site["content"])) >= 3
+    assert len(english_leftovers(page, catalog, world["content"])) >= 3
 
 
 @pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""Hostile and odd input on every URL parameter and form: a page, a form error, a redirect or a 404 — never a 500.
+"""Hostile and odd input on every URL parameter and form: a page, a form error, a redirect or a 404 — never
+a 500.
 
 Values: empty, whitespace only, 1 MB of text, NUL bytes (PostgreSQL refuses
 them in text), invalid UTF-8 and lone surrogates, right-to-left overrides,
@@ -23,12 +24,18 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
 from blog.models import LearningPath, LearningPathStep, Post
-from blog.tests.factories import PostFactory, individual_learning
 from comments.models import Comment, DiscussionSettings
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import started
+from testing.clients import client_for
+from testing.comments import started
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +89,7 @@ def raw_query(**params):
 
 
 @pytest.fixture
-def site():
+def world():
     rules = DiscussionSettings.load()
     rules.max_links = 50
     rules.save()
@@ -104,13 +111,6 @@ def site():
         "year": post.publish_at.year,
         "month": f"{post.publish_at.month:02d}",
     }
-
-
-def signed_in(user):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 # --- URL parameters ---------------------------------------------------------------------
@@ -142,15 +142,15 @@ PAGES = {
     "sitemap": (lambda s: "/sitemap.xml", ["p"], None),
     "sitemap_section": (lambda s: "/sitemap-posts.xml", ["p"], None),
 }
-# 414: the query string is over 8 KB (portal/hostile_input.py), as when every parameter gets 5,000 characters.
+# 414: the query string is over 8 KB (core/hostile_input.py), as when every parameter gets 5,000 characters.
 OK_STATUSES = {200, 301, 302, 400, 404, 414}
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_every_parameter_of_every_page_survives_hostile_values(name, site):
+def test_every_parameter_of_every_page_survives_hostile_values(name, world):
     build, params, who = PAGES[name]
-    client = signed_in(site.get(who) if who else None)
-    path = build(site)
+    client = client_for(world.get(who) if who else None)
+    path = build(world)
     assert client.get(path).status_code == 200, "the page itself works"
     for param in params:
         for value in PARAM_VALUES:
@@ -198,14 +198,14 @@ def test_every_parameter_of_every_page_survives_hostile_values(name, site):
         "/digest/unsubscribe/..%2f..%2f/",
     ],
 )
-def test_hostile_paths_are_404s_not_errors(path, site):
-    for user in (None, site["editor"]):
-        response = signed_in(user).get(path)
+def test_hostile_paths_are_404s_not_errors(path, world):
+    for user in (None, world["editor"]):
+        response = client_for(user).get(path)
         assert response.status_code in {301, 302, 400, 404}, (path, response.status_code)
 
 
 @pytest.mark.parametrize("path", ["/search/", "/", "/no-such-page/"])
-def test_an_address_longer_than_any_link_is_a_414_page_not_megabytes(path, site):
+def test_an_address_longer_than_any_link_is_a_414_page_not_megabytes(path, world):
     response = Client().get(path, {"q": "learning " * 2000})
     assert response.status_code == 414
     page = response.content.decode()
@@ -213,7 +213,7 @@ def test_an_address_longer_than_any_link_is_a_414_page_not_megabytes(path, site)
     assert len(page) < 5000
 
 
-def test_the_longest_search_the_search_box_makes_still_works(site):
+def test_the_longest_search_the_search_box_makes_still_works(world):
     words = ("ñandú " * 40)[:200]  # the box's maxlength, in letters that URL-encoding triples
     response = Client().get("/search/", {"q": words, "type": "comments", "author": "x" * 150})
     assert response.status_code == 200
@@ -308,10 +308,10 @@ def stored_text_has_no_nul():
 
 @pytest.mark.parametrize("value_name", list(TEXT_VALUES))
 @pytest.mark.parametrize(("form", "field"), FORM_CASES, ids=[f"{f}-{n}" for f, n in FORM_CASES])
-def test_forms_handle_hostile_text(form, field, value_name, site):
+def test_forms_handle_hostile_text(form, field, value_name, world):
     builder, _ = FORMS[form]
-    url, who, data = builder(site)
-    client = signed_in(site[who])
+    url, who, data = builder(world)
+    client = client_for(world[who])
     value = TEXT_VALUES[value_name]
     data = {**data, field: value}
     data.setdefault("body", "Some words")
@@ -329,11 +329,11 @@ def test_forms_handle_hostile_text(form, field, value_name, site):
 
 @pytest.mark.parametrize("value_name", list(RAW_VALUES))
 @pytest.mark.parametrize(("form", "field"), FORM_CASES, ids=[f"{f}-{n}" for f, n in FORM_CASES])
-def test_forms_handle_invalid_encodings(form, field, value_name, site):
+def test_forms_handle_invalid_encodings(form, field, value_name, world):
     """Bytes that are not UTF-8 (or encode a lone surrogate) are decoded with replacement characters."""
     builder, _ = FORMS[form]
-    url, who, data = builder(site)
-    client = signed_in(site[who])
+    url, who, data = builder(world)
+    client = client_for(world[who])
     data = {**data}
     data.setdefault("body", "Some words")
     data[field] = "PLACEHOLDER"
@@ -346,23 +346,23 @@ def test_forms_handle_invalid_encodings(form, field, value_name, site):
 
 
 @pytest.mark.parametrize("value_name", list(TEXT_VALUES))
-def test_the_membership_role_and_moderation_forms_handle_hostile_values(value_name, site):
+def test_the_membership_role_and_moderation_forms_handle_hostile_values(value_name, world):
     """Forms with choices and ids: an owner changing a role, an editor acting on the queue."""
     value = TEXT_VALUES[value_name]
-    owner = signed_in(site["owner"])
+    owner = client_for(world["owner"])
     membership = Membership.objects.create(
-        community=site["community"],
+        community=world["community"],
         member=UserFactory(),
         status=Membership.Status.ACTIVE,
         joined=timezone.now(),
     )
     response = owner.post(reverse("communities:role", kwargs={"pk": membership.pk}), {"role": value})
     assert response.status_code in {200, 302, 400, 403, 404}
-    editor = signed_in(site["editor"])
+    editor = client_for(world["editor"])
     for data in (
-        {"action": value, "comments": [site["comment"].pk]},
+        {"action": value, "comments": [world["comment"].pk]},
         {"action": "approve", "comments": [value]},
-        {"action": "approve", "comments": [site["comment"].pk], "next": value},
+        {"action": "approve", "comments": [world["comment"].pk], "next": value},
     ):
         response = editor.post(reverse("comments:moderate"), data)
         assert response.status_code in {200, 302, 400, 403, 404}, (data, response.status_code)
@@ -383,20 +383,22 @@ NEXT_VALUES = [
 
 
 @pytest.mark.parametrize("value", NEXT_VALUES, ids=range(len(NEXT_VALUES)))
-def test_next_parameters_go_back_on_this_site_or_to_the_default(value, site):
+def test_next_parameters_go_back_on_this_site_or_to_the_default(value, world):
     """Buttons that send the member back to ``next``: any other text falls back to the default page."""
     learning_path = LearningPath.objects.create(title="Path", slug="path", published=True)
-    step = LearningPathStep.objects.create(path=learning_path, post=site["post"], order=1, stage="dependence")
-    member = signed_in(site["member"])
-    editor = signed_in(site["editor"])
+    step = LearningPathStep.objects.create(
+        path=learning_path, post=world["post"], order=1, stage="dependence"
+    )
+    member = client_for(world["member"])
+    editor = client_for(world["editor"])
     requests = [
-        (member, reverse("blog:follow", kwargs={"kind": "category", "pk": site["category"].pk})),
-        (member, reverse("comments:follow", kwargs={"post_id": site["post"].pk})),
+        (member, reverse("blog:follow", kwargs={"kind": "category", "pk": world["category"].pk})),
+        (member, reverse("comments:follow", kwargs={"post_id": world["post"].pk})),
         (member, reverse("blog:step_done", kwargs={"slug": "path", "step_id": step.pk})),
         (editor, reverse("comments:moderate")),
     ]
     for client, url in requests:
-        response = client.post(url, {"next": value, "action": "approve", "comments": [site["comment"].pk]})
+        response = client.post(url, {"next": value, "action": "approve", "comments": [world["comment"].pk]})
         assert response.status_code in {302, 400, 404}, (url, response.status_code)
         if response.status_code == 302:
             location = response.headers["Location"]
@@ -404,16 +406,16 @@ def test_next_parameters_go_back_on_this_site_or_to_the_default(value, site):
             assert "\n" not in location and "\x00" not in location
 
 
-def test_control_characters_in_a_post_never_break_its_feeds(site):
+def test_control_characters_in_a_post_never_break_its_feeds(world):
     """XML 1.0 cannot hold most control characters: the feeds drop them instead of failing."""
-    editor = signed_in(site["editor"])
+    editor = client_for(world["editor"])
     builder, _ = FORMS["post"]
-    url, _who, data = builder(site)
+    url, _who, data = builder(world)
     control = "Bell\x07 vertical\x0b tab\x01 escape\x1b"
     response = editor.post(url, {**data, "title": f"Title {control}", "excerpt": control, "body": control})
     assert response.status_code == 302
     post = Post.objects.get(title__startswith="Title")
-    CommentFactory(post=post, author=site["member"], status=Comment.Status.APPROVED, body="Reply")
+    CommentFactory(post=post, author=world["member"], status=Comment.Status.APPROVED, body="Reply")
     visitor = Client()
     for feed in (
         "/feed/",
@@ -429,7 +431,7 @@ def test_control_characters_in_a_post_never_break_its_feeds(site):
 
 
 @pytest.mark.parametrize("path", ["/search/", "/communities/"])
-def test_a_huge_search_query_is_a_page_saying_so(path, site):
+def test_a_huge_search_query_is_a_page_saying_so(path, world):
     """200 KB of search words: a 414 page (the search itself would use the first 500 characters)."""
     query = "learning ' OR 1=1 -- " * 10_000
     response = Client().get(path, {"q": query, "type": "comments"})

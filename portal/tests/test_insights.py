@@ -10,31 +10,29 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, MembershipFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
-from comments import insights
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
+from portal import insights
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+)
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
 WEEKS = insights.WEEKS
 X = WEEKS - 4  # "week X" of the figures: three weeks before the current one
-
-
-def client_for(user=None):
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def insights_url(community):
@@ -428,38 +426,32 @@ def figure_queries(queries):
     ]
 
 
-def get_with_queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return response, [q["sql"] for q in captured.captured_queries]
-
-
 def test_figures_are_cached_and_a_second_view_runs_no_aggregate(known_data):
     client = client_for(EditorFactory())
     url = insights_url(known_data)
 
-    first, first_queries = get_with_queries(client, url)
+    first = count_queries(client, url)
     post = Post.objects.published().filter(community=known_data).first()
     comment(post, UserFactory(), timezone.now())  # a new counted comment, this week
-    second, second_queries = get_with_queries(client, url)
+    second = count_queries(client, url)
 
-    assert len(figure_queries(first_queries)) == 5
-    assert figure_queries(second_queries) == []
-    assert len(aggregates(second_queries)) == len(aggregates(first_queries)) - 5
-    assert len(second_queries) == len(first_queries) - 5
+    assert len(figure_queries(first.sql)) == 5
+    assert figure_queries(second.sql) == []
+    assert len(aggregates(second.sql)) == len(aggregates(first.sql)) - 5
+    assert second.count == first.count - 5
     # Within the cache period the figures do not change, and the page says when they are from.
-    assert second.context["insights"] == first.context["insights"]
-    assert second.context["insights"].totals["comments"] == 3
-    computed_at = first.context["insights"].computed_at
-    assert f'datetime="{timezone.localtime(computed_at).isoformat()}"' in second.content.decode()
-    assert "Figures as of" in second.content.decode()
+    assert second.response.context["insights"] == first.response.context["insights"]
+    assert second.response.context["insights"].totals["comments"] == 3
+    computed_at = first.response.context["insights"].computed_at
+    page = second.response.content.decode()
+    assert f'datetime="{timezone.localtime(computed_at).isoformat()}"' in page
+    assert "Figures as of" in page
 
     # Once the cached figures expire, the new comment counts.
     from django.core.cache import cache
 
     cache.delete(insights.CACHE_KEY.format(pk=known_data.pk))
-    third, _ = get_with_queries(client, url)
+    third = count_queries(client, url).response
     assert third.context["insights"].totals["comments"] == 4
 
 
@@ -510,12 +502,12 @@ def test_queries_do_not_grow_with_the_data(viewer):
     url = insights_url(community)
 
     populate(community, members=2, posts=1, comments_per_post=1)
-    _, small = get_with_queries(client, url)
+    small = count_queries(client, url)
     cache.clear()
     populate(community, members=30, posts=40, comments_per_post=4)
-    response, large = get_with_queries(client, url)
+    large = count_queries(client, url)
 
-    assert len(small) == len(large), "\n".join(["SMALL:", *small, "LARGE:", *large])
-    assert len(figure_queries(large)) == 5
-    assert len(response.context["people"]) == 10
-    assert len(response.context["tags"]) == 10
+    assert_same_count(small, large)
+    assert len(figure_queries(large.sql)) == 5
+    assert len(large.response.context["people"]) == 10
+    assert len(large.response.context["tags"]) == 10

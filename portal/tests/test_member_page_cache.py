@@ -1,4 +1,4 @@
-"""Signed-in members' own cached pages (portal.page_cache.MemberPageCacheMiddleware).
+"""Signed-in members' own cached pages (portal.middleware.MemberPageCacheMiddleware).
 
 Each test makes a member's page cached (their second request is a hit),
 changes something the page shows (through the views and services people
@@ -19,14 +19,13 @@ from django.utils import timezone
 
 from accounts import services as membership_services
 from accounts.models import Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
 from comments.forms import FORM_STARTED_SALT
 from comments.models import Comment, ThreadSubscription
 from comments.services import comment_submit
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import comment_data
+from testing.clients import client_for
+from testing.comments import comment_data
+from testing.factories import CommentFactory, CommunityFactory, EditorFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -42,12 +41,6 @@ def member_page_cache_on(settings):
 @pytest.fixture
 def post():
     return PostFactory(title="Learning from near misses", body="What the incident reports taught us.")
-
-
-def signed_in(user, **client_options):
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
 
 
 def cached_page(client, url):
@@ -69,7 +62,7 @@ def tokens(page):
 
 def test_a_members_second_request_is_their_own_page_with_two_queries(post, django_assert_num_queries):
     mina = UserFactory(display_name="Mina Member")
-    client = signed_in(mina)
+    client = client_for(mina)
     assert client.get(post.get_absolute_url())["X-Page-Cache"] == "miss"
     with django_assert_num_queries(2):  # the session and the member, as on any signed-in request
         response = client.get(post.get_absolute_url())
@@ -81,8 +74,8 @@ def test_a_members_second_request_is_their_own_page_with_two_queries(post, djang
 
 
 def test_members_never_see_each_others_copies(post):
-    cached_page(signed_in(UserFactory(display_name="Mina Member")), post.get_absolute_url())
-    response = signed_in(UserFactory(display_name="Otto Other")).get(post.get_absolute_url())
+    cached_page(client_for(UserFactory(display_name="Mina Member")), post.get_absolute_url())
+    response = client_for(UserFactory(display_name="Otto Other")).get(post.get_absolute_url())
     page = response.content.decode()
     assert response["X-Page-Cache"] == "miss"
     assert "Otto Other" in page and "Mina Member" not in page
@@ -90,7 +83,7 @@ def test_members_never_see_each_others_copies(post):
 
 def test_visitors_never_get_a_members_copy(post, settings):
     settings.PAGE_CACHE_SECONDS = 600
-    cached_page(signed_in(UserFactory(display_name="Mina Member")), post.get_absolute_url())
+    cached_page(client_for(UserFactory(display_name="Mina Member")), post.get_absolute_url())
     page = Client().get(post.get_absolute_url()).content.decode()
     assert "Mina Member" not in page
     assert "csrfmiddlewaretoken" not in page
@@ -98,8 +91,8 @@ def test_visitors_never_get_a_members_copy(post, settings):
 
 def test_the_cached_page_carries_a_token_that_works_in_the_members_other_browser(post):
     mina = UserFactory()
-    laptop = signed_in(mina, enforce_csrf_checks=True)
-    phone = signed_in(mina, enforce_csrf_checks=True)
+    laptop = client_for(mina, enforce_csrf_checks=True)
+    phone = client_for(mina, enforce_csrf_checks=True)
     cached_page(laptop, post.get_absolute_url())
 
     phone_page = phone.get(post.get_absolute_url())
@@ -126,7 +119,7 @@ def started_stamp_seconds_ago(page, seconds):
 
 
 def test_a_cached_comment_form_is_stamped_when_served_so_the_too_fast_check_still_works(post):
-    client = signed_in(UserFactory(), enforce_csrf_checks=True)
+    client = client_for(UserFactory(), enforce_csrf_checks=True)
     client.get(post.get_absolute_url())
     time.sleep(1.1)
     page = client.get(post.get_absolute_url()).content.decode()
@@ -147,7 +140,7 @@ def test_a_cached_comment_form_is_stamped_when_served_so_the_too_fast_check_stil
 
 
 def test_each_language_has_its_own_copy(post):
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
     cached_page(client, post.get_absolute_url())
     spanish = client.get(post.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="es")
     assert spanish["X-Page-Cache"] == "miss"
@@ -156,7 +149,7 @@ def test_each_language_has_its_own_copy(post):
 
 def test_it_can_be_turned_off(post, settings):
     settings.MEMBER_PAGE_CACHE_SECONDS = 0
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
     client.get(post.get_absolute_url())
     assert "X-Page-Cache" not in client.get(post.get_absolute_url())
 
@@ -165,7 +158,7 @@ def test_it_can_be_turned_off(post, settings):
 
 
 def test_following_a_discussion_shows_at_once(post):
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
     assert "Follow this discussion" in cached_page(client, post.get_absolute_url())
 
     client.post(reverse("comments:follow", kwargs={"post_id": post.pk}))
@@ -177,7 +170,7 @@ def test_following_a_discussion_shows_at_once(post):
 
 def test_a_subscription_changed_by_someone_else_shows_at_once(post):
     mina = UserFactory()
-    client = signed_in(mina)
+    client = client_for(mina)
     assert "Follow this discussion" in cached_page(client, post.get_absolute_url())
 
     ThreadSubscription.objects.create(post=post, member=mina)  # e.g. an editor's import, a task
@@ -186,7 +179,7 @@ def test_a_subscription_changed_by_someone_else_shows_at_once(post):
 
 
 def test_a_members_new_comment_shows_as_held_and_the_message_is_not_lost(post):
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
     cached_page(client, post.get_absolute_url())
 
     response = client.post(
@@ -204,7 +197,7 @@ def test_a_members_new_comment_shows_as_held_and_the_message_is_not_lost(post):
 def test_a_comment_in_its_edit_window_keeps_the_page_out_of_the_cache(post):
     mina = UserFactory()
     CommentFactory(post=post, author=mina, body="Still editable.")
-    client = signed_in(mina)
+    client = client_for(mina)
     client.get(post.get_absolute_url())
     response = client.get(post.get_absolute_url())
     assert "X-Page-Cache" not in response
@@ -217,7 +210,7 @@ def test_a_comment_past_its_edit_window_is_cached(post):
     mina = UserFactory()
     comment = CommentFactory(post=post, author=mina, body="Written last week.")
     Comment.objects.filter(pk=comment.pk).update(created=timezone.now() - timedelta(days=7))
-    page = cached_page(signed_in(mina), post.get_absolute_url())
+    page = cached_page(client_for(mina), post.get_absolute_url())
     assert "Written last week." in page
     assert reverse("comments:edit", kwargs={"comment_id": comment.pk}) not in page
 
@@ -226,10 +219,10 @@ def test_a_comment_past_its_edit_window_is_cached(post):
 
 
 def test_another_members_approved_comment_shows_at_once(post):
-    client = signed_in(UserFactory())
+    client = client_for(UserFactory())
     cached_page(client, post.get_absolute_url())
     held = comment_submit(post=post, author=UserFactory(), body="An answer from the floor.")
-    editor = signed_in(EditorFactory())
+    editor = client_for(EditorFactory())
     editor.post(reverse("comments:moderate"), {"action": "approve", "ids": [held.pk]})
     assert "An answer from the floor." in client.get(post.get_absolute_url()).content.decode()
 
@@ -246,7 +239,7 @@ def test_a_member_removed_from_a_community_loses_its_members_only_post_at_once()
     if membership.status != Membership.Status.ACTIVE:
         membership_services.membership_approve(membership=membership, actor=owner)
         membership.refresh_from_db()
-    client = signed_in(mina)
+    client = client_for(mina)
     assert "Our private retrospective" in cached_page(client, post.get_absolute_url())
 
     membership_services.membership_remove(membership=membership, actor=owner)
@@ -256,7 +249,7 @@ def test_a_member_removed_from_a_community_loses_its_members_only_post_at_once()
 
 def test_a_member_made_editor_through_a_group_sees_the_admin_link_at_once(post):
     mina = UserFactory(is_staff=True)
-    client = signed_in(mina)
+    client = client_for(mina)
     admin_link = reverse("admin:index")
     assert admin_link in cached_page(client, post.get_absolute_url())  # staff see the editor's desk
     audit_link = reverse("comments:audit")
@@ -270,7 +263,7 @@ def test_a_member_made_editor_through_a_group_sees_the_admin_link_at_once(post):
 
 
 def test_signing_out_and_in_as_someone_else_in_the_same_browser(post):
-    client = signed_in(UserFactory(display_name="Mina Member"))
+    client = client_for(UserFactory(display_name="Mina Member"))
     cached_page(client, post.get_absolute_url())
     client.post(reverse("account_logout"))
     client.force_login(UserFactory(display_name="Otto Other"))
@@ -280,7 +273,7 @@ def test_signing_out_and_in_as_someone_else_in_the_same_browser(post):
 
 def test_a_refused_post_leaves_the_members_pages_cached(post):
     mina = UserFactory()
-    client = signed_in(mina, enforce_csrf_checks=True)
+    client = client_for(mina, enforce_csrf_checks=True)
     cached_page(client, post.get_absolute_url())
 
     forged = client.post(reverse("comments:follow", kwargs={"post_id": post.pk}))  # no CSRF token

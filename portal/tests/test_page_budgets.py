@@ -1,4 +1,4 @@
-"""The query budget of every page type, asserted at two data sizes (the README's table).
+"""The query budget of every page type, asserted at two data sizes (docs/performance.md).
 
 Each page is requested on a cold cache (the worst case: the page cache is off
 in tests, and the cache is cleared before each request) once with a small
@@ -10,51 +10,62 @@ show as a difference. Per-feature modules test the finer N+1 cases (threads
 """
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, MembershipFactory, UserFactory
 from blog.models import LearningPath, LearningPathStep, Post
 from blog.services import follow
-from blog.tests.factories import PostFactory
 from comments.models import Comment, DiscussionSettings
-from comments.tests.factories import CommentFactory
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    MembershipFactory,
+    PostFactory,
+    UserFactory,
+)
+from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
-# page: (url of the site built by `grow`, reader, budget on a cold cache)
+# page: (url of the world built by `grow`, reader, budget on a cold cache)
 BUDGETS = {
-    "home": (lambda site: reverse("blog:home"), "visitor", 8),
-    "home, member": (lambda site: reverse("blog:home"), "member", 12),
-    "post": (lambda site: site.post.get_absolute_url(), "visitor", 13),
-    "post, member": (lambda site: site.post.get_absolute_url(), "member", 19),
-    "post, editor": (lambda site: site.post.get_absolute_url(), "editor", 20),
-    "category": (lambda site: reverse("blog:category", kwargs={"slug": "individual-learning"}), "visitor", 5),
-    "tag": (lambda site: reverse("blog:tag", kwargs={"slug": "reflection"}), "visitor", 5),
-    "author": (lambda site: reverse("blog:author", kwargs={"username": site.author.username}), "visitor", 5),
-    "search": (lambda site: reverse("search") + "?q=learning", "visitor", 7),
-    "archive": (lambda site: reverse("blog:archive"), "visitor", 1),
-    "community directory": (lambda site: reverse("communities:directory"), "visitor", 2),
-    "community": (lambda site: site.community.get_absolute_url(), "visitor", 8),
-    "community, member": (lambda site: site.community.get_absolute_url(), "member", 13),
-    "profile": (lambda site: site.author.get_absolute_url(), "visitor", 4),
-    "my feed": (lambda site: reverse("blog:my_feed"), "member", 8),
-    "learning path": (lambda site: site.path.get_absolute_url(), "member", 6),
-    "moderation queue": (lambda site: reverse("comments:queue"), "editor", 10),
-    "feed": (lambda site: reverse("blog:feed"), "visitor", 3),
+    "home": (lambda world: reverse("blog:home"), "visitor", 8),
+    "home, member": (lambda world: reverse("blog:home"), "member", 12),
+    "post": (lambda world: world.post.get_absolute_url(), "visitor", 13),
+    "post, member": (lambda world: world.post.get_absolute_url(), "member", 19),
+    "post, editor": (lambda world: world.post.get_absolute_url(), "editor", 20),
+    "category": (
+        lambda world: reverse("blog:category", kwargs={"slug": "individual-learning"}),
+        "visitor",
+        5,
+    ),
+    "tag": (lambda world: reverse("blog:tag", kwargs={"slug": "reflection"}), "visitor", 5),
+    "author": (
+        lambda world: reverse("blog:author", kwargs={"username": world.author.username}),
+        "visitor",
+        5,
+    ),
+    "search": (lambda world: reverse("search") + "?q=learning", "visitor", 7),
+    "archive": (lambda world: reverse("blog:archive"), "visitor", 1),
+    "community directory": (lambda world: reverse("communities:directory"), "visitor", 2),
+    "community": (lambda world: world.community.get_absolute_url(), "visitor", 8),
+    "community, member": (lambda world: world.community.get_absolute_url(), "member", 13),
+    "profile": (lambda world: world.author.get_absolute_url(), "visitor", 4),
+    "my feed": (lambda world: reverse("blog:my_feed"), "member", 8),
+    "learning path": (lambda world: world.path.get_absolute_url(), "member", 6),
+    "moderation queue": (lambda world: reverse("comments:queue"), "editor", 10),
+    "feed": (lambda world: reverse("blog:feed"), "visitor", 3),
     "post comments feed": (
-        lambda site: reverse("comments:post_feed", kwargs={"post_id": site.post.pk}),
+        lambda world: reverse("comments:post_feed", kwargs={"post_id": world.post.pk}),
         "visitor",
         2,
     ),
 }
 
 
-class Site:
+class BudgetWorld:
     """A community, its members, posts with comments (some held), a path; ``grow`` adds more of each."""
 
     def __init__(self):
@@ -89,32 +100,21 @@ class Site:
             CommentFactory(post=self.post, status=Comment.Status.PENDING)
         self.size += n
 
-
-def client_for(site, reader):
-    client = Client()
-    if reader != "visitor":
-        client.force_login({"member": site.member, "editor": site.editor}[reader])
-    return client
-
-
-def count_queries(client, url):
-    cache.clear()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries)
+    def reader(self, name):
+        """Who reads the page: "visitor" (None), "member" or "editor"."""
+        return {"visitor": None, "member": self.member, "editor": self.editor}[name]
 
 
 @pytest.mark.parametrize("page_name", BUDGETS)
 def test_every_page_stays_within_its_budget_at_two_data_sizes(page_name, django_assert_max_num_queries):
     url_of, reader, budget = BUDGETS[page_name]
-    site = Site()
-    client = client_for(site, reader)
+    world = BudgetWorld()
+    client = client_for(world.reader(reader))
 
     with django_assert_max_num_queries(budget):
-        small = count_queries(client, url_of(site))
-    site.grow(27)
+        small = count_queries(client, url_of(world), cold_cache=True).count
+    world.grow(27)
     with django_assert_max_num_queries(budget):
-        large = count_queries(client, url_of(site))
+        large = count_queries(client, url_of(world), cold_cache=True).count
 
     assert small == large, f"{page_name}: {small} queries with 3 of everything, {large} with 30"

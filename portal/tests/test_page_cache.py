@@ -17,13 +17,19 @@ from django.utils import timezone
 
 from accounts import services as membership_services
 from accounts.models import Community, Membership
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
 from comments.models import Comment
 from comments.services import comment_flag, comment_remove, comment_submit
-from comments.tests.factories import CommentFactory
-from portal import page_cache
+from core import page_cache
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +58,6 @@ def page_cache_on(settings):
 @pytest.fixture
 def post():
     return PostFactory(title="Single-loop and double-loop learning", body="Argyris and Schön.")
-
-
-@pytest.fixture
-def editor_client():
-    client = Client()
-    client.force_login(EditorFactory())
-    return client
 
 
 # --- what is cached, for whom ------------------------------------------------
@@ -93,8 +92,7 @@ def test_public_pages_and_feeds_are_cached(post, name, kwargs):
 def test_signed_in_members_never_get_or_fill_the_cache(post):
     visit(post.get_absolute_url())  # a visitor fills the cache
     member = UserFactory(display_name="Mina Member")
-    client = Client()
-    client.force_login(member)
+    client = client_for(member)
     for _ in range(2):
         response = client.get(post.get_absolute_url())
         assert "X-Page-Cache" not in response
@@ -162,8 +160,7 @@ def test_an_edited_post_shows_its_new_text_at_once(post):
     cached_visit(post.get_absolute_url())
     cached_visit(HOME)
     editor = EditorFactory()
-    client = Client()
-    client.force_login(editor)
+    client = client_for(editor)
     response = client.post(
         reverse("blog:post_edit", kwargs={"pk": post.pk}),
         {

@@ -1,4 +1,5 @@
-"""Production mode from the environment: `manage.py check --deploy` is clean, and a missing secret stops the site.
+"""Production mode from the environment: `manage.py check --deploy` is clean, and a missing secret stops
+the site.
 
 Each test runs manage.py in a subprocess with only the environment a
 production server would have (DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, an SMTP
@@ -97,7 +98,8 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 
 def test_production_settings_values(tmp_path):
-    """The values behind the clean check: HTTPS everywhere but /healthz, a year of HSTS, secure cookies, a strict CSP."""
+    """The values behind the clean check: HTTPS everywhere but /healthz, a year of HSTS, secure cookies, a
+    strict CSP."""
     code = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps({k: getattr(s, k) for k in ("

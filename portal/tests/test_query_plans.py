@@ -14,11 +14,9 @@ never with a bare ``SCAN <table>``.
 import pytest
 from django.db import connection
 
-from accounts.tests.factories import CommunityFactory
-from blog.tests.factories import CategoryFactory, PostFactory
 from comments.models import Comment
-from comments.tests.factories import CommentFactory
 from portal.bench import explain, full_scans, indexed_reads, plan_queries
+from testing.factories import CategoryFactory, CommentFactory, CommunityFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 

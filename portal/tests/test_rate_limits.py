@@ -20,16 +20,13 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Invitation
-from accounts.tests.factories import CommunityFactory, UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import CommentFlag
-from comments.tests.factories import CommentFactory
-from portal import ratelimit
+from core import ratelimit
 from portal import settings as production
+from testing.clients import client_for
+from testing.factories import PASSWORD, CommentFactory, CommunityFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"  # the factories' password
 
 
 @pytest.fixture
@@ -221,8 +218,7 @@ def test_searches_per_member_count_for_the_member_not_the_address(client):
     for n in range(amount):
         assert client.get(reverse("search"), {"q": f"word{n}"}).status_code == 200
     assert_429_page(client.get(reverse("search"), {"q": "one more"}))
-    other = Client()  # same address (the test client's), another member
-    other.force_login(UserFactory())
+    other = client_for(UserFactory())  # same address (the test client's), another member
     assert other.get(reverse("search"), {"q": "one more"}).status_code == 200
 
 
@@ -257,8 +253,7 @@ def test_invitations_per_inviter_and_hour_keep_what_was_typed(client):
     # Another owner still invites.
     other_owner = UserFactory()
     third = CommunityFactory(owner=other_owner)
-    other = Client()
-    other.force_login(other_owner)
+    other = client_for(other_owner)
     response = other.post(
         reverse("communities:invite", kwargs={"slug": third.slug}),
         {"invitees": "one-more@example.org"},
@@ -274,8 +269,7 @@ def test_flags_per_member_and_hour():
     post = PostFactory()
     comments = [CommentFactory(post=post) for _ in range(amount + 1)]
     member = UserFactory()
-    client = Client()
-    client.force_login(member)
+    client = client_for(member)
     for comment in comments[:amount]:
         response = client.post(
             reverse("comments:flag", kwargs={"comment_id": comment.pk}), {"reason": "spam"}

@@ -6,7 +6,7 @@ URLs whose scheme is disguised (entities decimal/hex with and without
 semicolons, leading zeros, tabs and newlines, case, zero-width and bidi
 characters, percent-encoding, full-width letters), CSS, comments, broken and
 unclosed tags, and Markdown links, images, autolinks and reference
-definitions. The output of ``portal.markup`` is parsed with html5lib and
+definitions. The output of ``core.markup`` is parsed with html5lib and
 checked with the same rule as the corpus test (``script_finder``).
 
 The run is reproducible: ``derandomize=True`` and no example database.
@@ -15,8 +15,8 @@ The run is reproducible: ``derandomize=True`` and no example database.
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.markup import render_markdown, sanitize_html
-from portal.tests.script_finder import script_problems
+from core.markup import render_markdown, sanitize_html
+from testing.script_finder import script_problems
 
 PROPERTY_SETTINGS = settings(
     max_examples=300,

@@ -9,20 +9,24 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Community, Membership
-from accounts.tests.factories import CommunityFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning, organizational_learning
 from comments.models import Comment
 from comments.services import comment_edit, comment_remove
-from comments.tests.factories import CommentFactory
-from portal.hostile_input import MAX_QUERY_STRING
+from core.hostile_input import MAX_QUERY_STRING
+from testing.clients import client_for
+from testing.factories import (
+    CommentFactory,
+    CommunityFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+    organizational_learning,
+)
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +49,6 @@ def hit_titles(html):
         re.sub(r"</?mark>", "", t)
         for t in re.findall(r'<h2 class="h5 mb-1"><a href="[^"]+">(.*?)</a></h2>', html)
     ]
-
-
-def member_client(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- The header box and the page ---------------------------------------------------
@@ -196,7 +194,7 @@ def private_world():
 
 
 def test_members_only_posts_and_comments_never_reach_non_members(client, private_world):
-    outsider = member_client(UserFactory(username="outsider"))
+    outsider = client_for(UserFactory(username="outsider"))
     for reader in (client, outsider):
         posts = page(reader, q="zanzibar")
         comments = page(reader, q="zanzibar", type="comments")
@@ -209,7 +207,7 @@ def test_members_only_posts_and_comments_never_reach_non_members(client, private
 
 
 def test_members_find_their_communitys_posts_and_comments(private_world):
-    member = member_client(private_world["insider"])
+    member = client_for(private_world["insider"])
     html = page(member, q="zanzibar")
     assert counts(html) == {"posts": 2, "comments": 2}
     assert set(hit_titles(html)) == {"Zanzibar handover", "Zanzibar in public"}
@@ -222,7 +220,7 @@ def test_a_community_the_reader_cannot_see_is_not_a_filter(client, private_world
     assert "Select a valid choice" in html
     assert "Ward seven" not in html
     # Members see it in the list and may filter on it.
-    member = member_client(private_world["insider"])
+    member = client_for(private_world["insider"])
     html = page(member, q="zanzibar", community="ward-7")
     assert counts(html) == {"posts": 1, "comments": 1}
     assert "Ward seven" in html
@@ -355,13 +353,6 @@ def test_tabs_link_to_each_other_keeping_the_query(client):
 # --- Query budget ---------------------------------------------------------------
 
 
-def count_queries(client, **params):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(SEARCH, params)
-    assert response.status_code == 200
-    return len(queries), [q["sql"] for q in queries.captured_queries]
-
-
 def make_matches(n):
     for i in range(n):
         post = PostFactory(title=f"Compost {i}", tags=[f"tag{i % 3}", "compost"])
@@ -375,8 +366,8 @@ def test_the_results_page_runs_the_same_queries_whatever_the_data(client, tab, s
     if signed_in:
         client.force_login(UserFactory())
     make_matches(3)
-    small = count_queries(client, q="compost", type=tab)
+    small = count_queries(client, SEARCH, q="compost", type=tab)
     make_matches(30)
-    large = count_queries(client, q="compost", type=tab)
-    assert small[0] == large[0], "\n".join(["SMALL:", *small[1], "LARGE:", *large[1]])
-    assert large[0] <= 10
+    large = count_queries(client, SEARCH, q="compost", type=tab)
+    assert_same_count(small, large)
+    assert large.count <= 10

@@ -1,4 +1,5 @@
-"""Security headers on every page type: CSP, nosniff, Referrer-Policy, COOP, frame denial; HSTS and cookies in production.
+"""Security headers on every page type: CSP, nosniff, Referrer-Policy, COOP, frame denial; HSTS and cookies
+in production.
 
 The Content-Security-Policy header is parsed and its directives asserted: no
 inline script or style may run (no 'unsafe-inline', no nonce: anonymous pages
@@ -17,9 +18,15 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
-from accounts.tests.factories import CommunityFactory, EditorFactory, UserFactory
-from blog.tests.factories import PostFactory, individual_learning
-from comments.tests.factories import CommentFactory
+from testing.factories import (
+    PASSWORD,
+    CommentFactory,
+    CommunityFactory,
+    EditorFactory,
+    PostFactory,
+    UserFactory,
+    individual_learning,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +112,7 @@ def assert_no_inline_code(response):
 
 
 @pytest.fixture
-def site():
+def world():
     member = UserFactory(username="ada", display_name="Ada Lovelace")
     community = CommunityFactory(slug="study-circle", owner=member)
     post = PostFactory(author=member, title="Notes on reflection", tags=["reflection"])
@@ -114,15 +121,15 @@ def site():
     return {"member": member, "community": community, "post": post}
 
 
-def page_urls(site):
-    post = site["post"]
+def page_urls(world):
+    post = world["post"]
     return {
         "home": "/",
         "post": post.get_absolute_url(),
         "category": reverse("blog:category", kwargs={"slug": individual_learning().slug}),
         "tag": reverse("blog:tag", kwargs={"slug": "reflection"}),
         "search": reverse("search") + "?q=reflection",
-        "community": reverse("communities:detail", kwargs={"slug": site["community"].slug}),
+        "community": reverse("communities:detail", kwargs={"slug": world["community"].slug}),
         "profile": reverse("accounts:profile", kwargs={"username": "ada"}),
         "sign-in": reverse("account_login"),
         "sign-up": reverse("account_signup"),
@@ -151,17 +158,18 @@ def page_urls(site):
         "healthz",
     ],
 )
-def test_public_pages_send_the_security_headers(client, site, name):
-    response = client.get(page_urls(site)[name])
+def test_public_pages_send_the_security_headers(client, world, name):
+    response = client.get(page_urls(world)[name])
     assert response.status_code == 200, name
     assert_common_headers(response)
     assert_no_inline_code(response)
 
 
-def test_a_cached_page_keeps_its_headers(client, site, settings):
-    """The anonymous page cache answers the second visitor: the headers are the same, with no nonce to reuse."""
+def test_a_cached_page_keeps_its_headers(client, world, settings):
+    """The anonymous page cache answers the second visitor: the headers are the same, with no nonce to
+    reuse."""
     settings.PAGE_CACHE_SECONDS = 600
-    url = site["post"].get_absolute_url()
+    url = world["post"].get_absolute_url()
     first, second = client.get(url), client.get(url)
     assert first.status_code == second.status_code == 200
     assert second["X-Page-Cache"] == "hit"
@@ -169,19 +177,19 @@ def test_a_cached_page_keeps_its_headers(client, site, settings):
     assert parse_csp(first["Content-Security-Policy"]) == parse_csp(second["Content-Security-Policy"])
 
 
-def test_not_found_page_sends_the_security_headers(client, site):
+def test_not_found_page_sends_the_security_headers(client, world):
     response = client.get("/no/such/page/here/")
     assert response.status_code == 404
     assert_common_headers(response)
     assert_no_inline_code(response)
 
 
-def test_signed_in_pages_send_the_security_headers(client, site):
-    client.force_login(site["member"])
+def test_signed_in_pages_send_the_security_headers(client, world):
+    client.force_login(world["member"])
     for url in (
-        site["post"].get_absolute_url(),
+        world["post"].get_absolute_url(),
         reverse("accounts:edit_profile"),
-        reverse("communities:members", kwargs={"slug": site["community"].slug}),
+        reverse("communities:members", kwargs={"slug": world["community"].slug}),
         reverse("comments:queue"),
         reverse("blog:post_create"),
     ):
@@ -191,7 +199,7 @@ def test_signed_in_pages_send_the_security_headers(client, site):
         assert_no_inline_code(response)
 
 
-def test_moderation_queue_and_admin_work_under_the_policy(client, site):
+def test_moderation_queue_and_admin_work_under_the_policy(client, world):
     """The editor's pages load their JavaScript from static files, which 'self' allows."""
     client.force_login(EditorFactory(username="ed"))
     queue = client.get(reverse("comments:queue"))
@@ -199,7 +207,7 @@ def test_moderation_queue_and_admin_work_under_the_policy(client, site):
     assert_common_headers(queue)
     assert_no_inline_code(queue)
 
-    change = client.get(reverse("admin:blog_post_change", args=[site["post"].pk]))
+    change = client.get(reverse("admin:blog_post_change", args=[world["post"].pk]))
     assert change.status_code == 200
     assert_common_headers(change)
     parser = _Scripts()
@@ -214,7 +222,8 @@ def test_moderation_queue_and_admin_work_under_the_policy(client, site):
 
 
 def test_no_web_template_has_inline_script_or_style():
-    """A style="" attribute, <style>, inline <script> or on*= handler in a page template would be blocked by the CSP.
+    """A style="" attribute, <style>, inline <script> or on*= handler in a page template would be blocked
+    by the CSP.
 
     Email templates are exempt: mail clients need inline styles, and no CSP applies to them.
     """
@@ -247,7 +256,7 @@ PRODUCTION = {
 
 
 @override_settings(**PRODUCTION)
-def test_production_redirects_to_https_but_not_healthz(client, site):
+def test_production_redirects_to_https_but_not_healthz(client, world):
     response = client.get("/", secure=False)
     assert response.status_code == 301
     assert response["Location"].startswith("https://")
@@ -256,8 +265,8 @@ def test_production_redirects_to_https_but_not_healthz(client, site):
 
 
 @override_settings(**PRODUCTION)
-def test_production_sends_hsts_on_secure_requests(client, site):
-    for url in ("/", site["post"].get_absolute_url(), reverse("account_login")):
+def test_production_sends_hsts_on_secure_requests(client, world):
+    for url in ("/", world["post"].get_absolute_url(), reverse("account_login")):
         response = client.get(url, secure=True)
         assert response.status_code == 200, url
         assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
@@ -271,14 +280,14 @@ def test_hsts_preload_when_asked(client):
 
 
 @override_settings(**PRODUCTION)
-def test_production_cookies_are_secure_httponly_and_samesite(client, site):
+def test_production_cookies_are_secure_httponly_and_samesite(client, world):
     form = client.get(reverse("account_login"), secure=True)
     csrf = form.cookies[settings.CSRF_COOKIE_NAME]
     assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
 
     response = client.post(
         reverse("account_login"),
-        {"login": "ada", "password": "correct horse battery staple"},
+        {"login": "ada", "password": PASSWORD},
         secure=True,
     )
     assert response.status_code == 302

@@ -11,6 +11,7 @@ from taggit.models import Tag
 from accounts.models import User
 from blog.models import Category, Post, TaggedPost
 from comments.models import Comment
+from portal import demo_content as demo
 from portal.demo_content import FLAGSHIP_SLUG
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +19,15 @@ pytestmark = pytest.mark.django_db
 CREDENTIAL_LINE = re.compile(r"^\s+(?P<username>\S+)\s+/\s+(?P<password>\S+)\s+(?P<role>.+)$", re.MULTILINE)
 
 
-def seed(**options):
-    out, err = StringIO(), StringIO()
+class TerminalOutput(StringIO):
+    """A stream that says it is a terminal, where tqdm draws its progress bar."""
+
+    def isatty(self):
+        return True
+
+
+def seed(*, terminal=False, **options):
+    out, err = StringIO(), (TerminalOutput() if terminal else StringIO())
     call_command("seed_demo", force=True, stdout=out, stderr=err, **options)
     return out.getvalue(), err.getvalue()
 
@@ -158,7 +166,7 @@ def test_existing_account_keeps_its_password():
 def test_bulk_mode_creates_posts_with_approved_comments():
     seed(verbosity=0)
     demo_posts = Post.objects.count()
-    output, errors = seed(posts=30, comments_per_post=3)
+    output, errors = seed(posts=30, comments_per_post=3, terminal=True)
 
     benchmark = Post.objects.filter(slug__startswith="benchmark-post-")
     assert benchmark.count() == 30
@@ -177,7 +185,16 @@ def test_bulk_mode_creates_posts_with_approved_comments():
     assert post.tags.count() == 2
     assert all(c.body_html and c.created > post.publish_at for c in post.comments.all())
     assert "30 posts with 90 comments created" in output
-    assert "30/30" in errors  # the progress bar
+    # tqdm's bar on a terminal: count, elapsed<remaining, rate.
+    assert re.search(r"Benchmark posts: 100%.*30/30 \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ ?\w*post/s\]", errors)
+
+
+def test_bulk_mode_progress_bar_only_on_a_terminal_and_not_at_verbosity_0():
+    _, errors = seed(posts=3, comments_per_post=1)
+    assert errors == ""  # stderr is not a terminal (a pipe, a log file)
+    _, errors = seed(posts=6, comments_per_post=1, terminal=True, verbosity=0)
+    assert errors == ""
+    assert Post.objects.filter(slug__startswith="benchmark-post-").count() == 6
 
 
 def test_bulk_mode_is_idempotent_and_only_adds_missing_posts():
@@ -233,7 +250,10 @@ def test_bulk_mode_creates_communities_with_members_and_community_posts():
 
 
 def test_community_seeding_is_idempotent_and_extends_an_older_data_set(client):
-    """An older bench database (posts, no communities) gets them on the next run; a third run changes nothing."""
+    """An older bench database (posts, no communities) gets them on the next run.
+
+    A third run changes nothing.
+    """
     from accounts.models import Community, Membership
 
     seed(posts=40, comments_per_post=1, verbosity=0)
@@ -269,3 +289,102 @@ def test_community_seeding_is_idempotent_and_extends_an_older_data_set(client):
 def test_negative_community_count_is_refused():
     with pytest.raises(CommandError, match="zero or more"):
         seed(communities=-1)
+
+
+# --- The content files of portal/demo/ ------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", demo.post_paths(), ids=lambda path: path.name)
+def test_every_post_file_parses(path):
+    post = demo.parse_post(path)
+    assert post.slug == path.stem
+    assert post.title and post.excerpt and post.body.endswith("\n")
+    assert all(comment.body for comment in post.comments)
+
+
+def test_content_files_load_with_the_flagship_and_the_benchmark_text():
+    posts = demo.load_posts()
+    assert len(posts) == len(demo.post_paths()) >= 12
+    assert FLAGSHIP_SLUG in {post.slug for post in posts}
+    assert [post.days_ago for post in posts] == sorted((post.days_ago for post in posts), reverse=True)
+    benchmark = demo.load_benchmark()
+    assert benchmark.excerpt and len(benchmark.bodies) >= 2 and len(benchmark.comments) >= 2
+
+
+def test_the_loader_knows_the_models_statuses():
+    assert set(demo.POST_STATUSES) == set(Post.Status.values)
+    assert set(demo.COMMENT_STATUSES) == set(Comment.Status.values)
+
+
+def test_seed_creates_each_content_file_post_with_its_discussion():
+    seed(verbosity=0)
+    for spec in demo.load_posts():
+        post = Post.objects.get(slug=spec.slug)
+        assert (post.title, post.author.username, post.excerpt, post.body, post.status) == (
+            spec.title,
+            spec.author,
+            spec.excerpt,
+            spec.body,
+            spec.status,
+        ), spec.slug
+        assert set(post.categories.values_list("slug", flat=True)) == set(spec.categories), spec.slug
+        assert set(post.tags.names()) == set(spec.tags), spec.slug
+        comments = post.comments.order_by("created", "pk")
+        assert [(c.author.username if c.author else c.author_name, c.body, c.status) for c in comments] == [
+            (c.author or c.guest_name, c.body, c.status) for c in spec.comments
+        ], spec.slug
+
+
+WELL_FORMED = """+++
+title = "A title"
+author = "editor"
+days_ago = 3
+categories = ["individual-learning"]
+tags = []
+excerpt = "An excerpt."
+
+[[comments]]
+author = "tomas"
+body = '''
+A *comment*.
+'''
++++
+
+The body.
+"""
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda text: text.replace("+++\n", "", 1), "must start with a line '+++'"),
+        (lambda text: text.replace("days_ago = 3", 'days_ago = "3"'), "days_ago must be a whole number"),
+        (
+            lambda text: text.replace('author = "editor"', 'author = "nobody"'),
+            "'nobody' is not a demo member",
+        ),
+        (lambda text: text.replace("tags = []", "tag = []"), "unknown keys tag"),
+        (lambda text: text.replace('excerpt = "An excerpt."\n', ""), "missing excerpt"),
+        (lambda text: text.replace('"individual-learning"', '"individual"'), "unknown categories"),
+        (lambda text: text.replace('author = "tomas"', 'status = "aproved"'), "comment 1: a guest comment"),
+        (lambda text: text.replace('author = "tomas"', 'status = "aproved"\nguest_name = "G"'), "'aproved'"),
+        (lambda text: text.replace("The body.", ""), "the body after the front matter is empty"),
+        (lambda text: text.replace("title =", "title = = "), "not valid TOML"),
+    ],
+)
+def test_content_mistakes_are_reported_with_the_file_name(tmp_path, change, message):
+    good = tmp_path / "a-good-post.md"
+    good.write_text(WELL_FORMED, encoding="utf-8")
+    post = demo.parse_post(good)
+    assert (post.slug, post.body, post.comments[0].body, post.comments[0].hours_after) == (
+        "a-good-post",
+        "The body.\n",
+        "A *comment*.",
+        6,
+    )
+
+    bad = tmp_path / "a-bad-post.md"
+    bad.write_text(change(WELL_FORMED), encoding="utf-8")
+    with pytest.raises(demo.DemoContentError, match=re.escape(message)) as raised:
+        demo.parse_post(bad)
+    assert str(bad) in str(raised.value)

@@ -1,9 +1,9 @@
 """Switching to Spanish translates every page: every page type, every role, the admin and the forms' errors.
 
-The pages are those of the authorization matrix (``test_authorization_matrix.SPECS``,
+The pages are those of the authorization matrix (``testing.authz_matrix.SPECS``,
 which must name every URL of the project): each one a role may read (a
 ``"200"`` cell) is requested in Spanish as that role, in the world of
-``authz_world.py`` (signed out, a member, a comment author, a community
+``testing/authz_world.py`` (signed out, a member, a comment author, a community
 owner, an editor, a superuser: the Django admin's index, changelists, add,
 change, delete and history pages of every registered model included), and
 each form a role may post is posted empty, so that its errors show.
@@ -30,17 +30,14 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import models, transaction
-from django.test import Client
 
 from blog.models import Category
-
-from .authz_world import ROLES, world_rolled_back
-from .test_authorization_matrix import CSRF_TOKEN, REFUSALS, SPECS
-from .test_i18n import PO_PATH
+from testing.authz_matrix import REFUSALS, SPECS
+from testing.authz_world import CSRF_TOKEN, ROLES, world_rolled_back
+from testing.i18n import PO_PATH
 
 # The roles whose pages are read: between them they see every page of the site and the admin.
 CHECKED_ROLES = ["anonymous", "member", "author", "community_owner", "editor", "superuser"]
-SPANISH = {settings.LANGUAGE_COOKIE_NAME: "es"}
 # Words of English that Spanish does not use: two of them in one text node is English left over.
 ENGLISH_WORDS = frozenset(
     [
@@ -253,11 +250,7 @@ class _Rollback(Exception):
 
 def request_in_spanish(world, role, method, path, data=None):
     """The page as ``role`` sees it in Spanish; a POST is rolled back, whatever it changed."""
-    client = Client(enforce_csrf_checks=True)
-    client.cookies.load(SPANISH)
-    client.cookies[settings.CSRF_COOKIE_NAME] = CSRF_TOKEN
-    if role != "anonymous":
-        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    client = world.client(role, language="es")
     outcome = {}
     try:
         with transaction.atomic():

@@ -36,7 +36,9 @@ SCRIPT = textwrap.dedent(
             return cursor.fetchone()[0]
 
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, writer INTEGER, seen INTEGER)")
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS note (id INTEGER PRIMARY KEY, writer INTEGER, seen INTEGER)"
+        )
     out = {
         "journal_mode": pragma("journal_mode"),
         "busy_timeout": pragma("busy_timeout"),
@@ -136,7 +138,8 @@ def test_concurrent_read_then_write_transactions_wait_for_each_other(configured)
 
 
 def test_without_immediate_transactions_the_same_load_fails(tmp_path):
-    """The negative control: with DEFERRED transactions a reader that then writes gets "database is locked"."""
+    """The negative control: with DEFERRED transactions a reader that then writes gets "database is
+    locked"."""
     deferred = run_script(tmp_path, "deferred")
     assert deferred["transaction_mode"] is None
     assert deferred["errors"], "DEFERRED transactions should have collided"

@@ -17,15 +17,14 @@ import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image, PngImagePlugin
 
 from accounts.models import Community, User
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import individual_learning
+from testing.clients import client_for
+from testing.factories import EditorFactory, UserFactory, individual_learning
 
 pytestmark = pytest.mark.django_db
 
@@ -140,18 +139,12 @@ def noisy_jpeg():
 # --- The three forms ---------------------------------------------------------------------------
 
 
-def signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def send(target, content, name, content_type):
     """Upload through the real form; return (response, stored image fields, marker text of the form)."""
     upload = SimpleUploadedFile(name, content, content_type=content_type)
     if target == "avatar":
         member = UserFactory(display_name="Kept Name")
-        response = signed_in(member).post(
+        response = client_for(member).post(
             reverse("accounts:edit_profile"),
             {"display_name": "Kept Name", "bio": "Kept bio", "website": "", "avatar": upload},
         )
@@ -159,7 +152,7 @@ def send(target, content, name, content_type):
         return response, [member.avatar] if member.avatar else []
     if target == "cover":
         editor = EditorFactory()
-        response = signed_in(editor).post(
+        response = client_for(editor).post(
             reverse("blog:post_create"),
             {
                 "title": "Kept Name",
@@ -178,7 +171,7 @@ def send(target, content, name, content_type):
         post = Post.objects.filter(title="Kept Name").first()
         return response, [post.cover, post.cover_thumbnail] if post and post.cover else []
     owner = UserFactory()
-    response = signed_in(owner).post(
+    response = client_for(owner).post(
         reverse("communities:create"),
         {
             "name": "Kept Name",

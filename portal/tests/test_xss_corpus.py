@@ -20,14 +20,14 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.models import Community, User
-from accounts.tests.factories import EditorFactory, UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory, individual_learning
 from comments.models import Comment, DiscussionSettings
-from comments.tests.factories import CommentFactory
-from comments.tests.helpers import started
-from portal.tests.script_finder import script_problems
-from portal.tests.xss_vectors import MARKDOWN, TEMPLATE_INJECTION, URL_SCHEMES, VECTORS
+from testing import worlds
+from testing.clients import client_for
+from testing.comments import started
+from testing.factories import EditorFactory, PostFactory, UserFactory, individual_learning
+from testing.script_finder import script_problems
+from testing.xss_vectors import MARKDOWN, TEMPLATE_INJECTION, URL_SCHEMES, VECTORS
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +61,7 @@ def assert_template_text_kept(vector, page):
 
 def csrf_client(user, form_url):
     """A client that enforces CSRF, signed in as ``user``, with the token of the form at ``form_url``."""
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(user)
+    client = client_for(user, enforce_csrf_checks=True)
     form_page = client.get(form_url)
     assert form_page.status_code == 200
     assert_inert(form_page, form_url)
@@ -80,9 +79,7 @@ def trusted_member():
     rules = DiscussionSettings.load()
     rules.max_links = 50
     rules.save()
-    member = UserFactory(display_name="Trusted Member")
-    CommentFactory(author=member, status=Comment.Status.APPROVED)
-    return member
+    return worlds.trusted_member(display_name="Trusted Member")
 
 
 @pytest.fixture

@@ -1,8 +1,12 @@
+"""Factories of members, staff, communities and memberships (factory_boy)."""
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import Community, Membership, User
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - every factory-made member's password
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -14,7 +18,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"member{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     display_name = factory.Faker("name")
-    password = factory.django.Password("correct horse battery staple")
+    password = factory.django.Password(PASSWORD)
 
     @factory.post_generation
     def verified_email(user, create, extracted, **kwargs):

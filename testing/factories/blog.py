@@ -1,10 +1,12 @@
+"""Factories of posts and categories, and the two categories the migrations create."""
+
 from datetime import timedelta
 
 import factory
 from django.utils import timezone
 
-from accounts.tests.factories import UserFactory
 from blog.models import Category, Post
+from testing.factories.accounts import UserFactory
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

@@ -1,9 +1,11 @@
+"""The factory of comments."""
+
 import factory
 
-from accounts.tests.factories import UserFactory
-from blog.tests.factories import PostFactory
 from comments.models import Comment
 from comments.services import refresh_comment_counts
+from testing.factories.accounts import UserFactory
+from testing.factories.blog import PostFactory
 
 
 class CommentFactory(factory.django.DjangoModelFactory):

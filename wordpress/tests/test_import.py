@@ -1,77 +1,25 @@
-"""import_wordpress: the portal's own fixtures (comments/tests/wxr/) and WordPress's importer test data."""
+"""import_wordpress: the portal's fixture (wxr/sample.xml), re-runs, dry runs and WordPress's test data."""
 
-import io
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.test import RequestFactory
 from taggit.models import Tag
 
 from accounts.models import User
-from accounts.tests.factories import UserFactory
 from blog.models import Category, Page, Post
 from comments.models import Comment
-from comments.wordpress import (
-    WXRError,
-    import_file,
-    legacy_redirect,
-    parse_wxr,
-    with_legacy_redirect,
-    wpautop,
-)
+from testing.factories import PostFactory
+from testing.wordpress import SHARED, WXR, Terminal, counts, run
+from wordpress.importer import import_file
+from wordpress.parsing import parse_wxr
 
 pytestmark = pytest.mark.django_db
 
-HERE = Path(__file__).parent / "wxr"
-_SHARED = Path(settings.BASE_DIR).parent / "shared" / "wxr"
-SHARED = _SHARED if (_SHARED / "small-export.xml").exists() else HERE / "shared"
-
-
-def counts():
-    return {
-        "users": User.objects.count(),
-        "categories": Category.objects.count(),
-        "tags": Tag.objects.count(),
-        "posts": Post.objects.count(),
-        "pages": Page.objects.count(),
-        "comments": Comment.objects.count(),
-    }
-
-
-def run(path, *args):
-    out, err = io.StringIO(), io.StringIO()
-    call_command("import_wordpress", str(path), *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
-# --------------------------------------------------------------------------- wpautop
-
-
-def test_wpautop_paragraphs_line_breaks_and_pre():
-    assert wpautop("one\ntwo\n\nthree") == "<p>one<br />\ntwo</p>\n<p>three</p>\n"
-    assert wpautop("<div>x</div>") == "<div>x</div>\n"
-    html = wpautop("before\n\n<pre>a\n\nb</pre>\n\nafter")
-    assert "<pre>a\n\nb</pre>" in html
-    assert "<p>before</p>" in html and "<p>after</p>" in html
-    assert wpautop("   \n ") == ""
-
-
-# --------------------------------------------------------------------------- the portal's fixture
-
-
-@pytest.fixture
-def existing():
-    return UserFactory(username="existing", email="existing@example.org")
-
 
 def test_sample_import(existing):
-    out, err = run(HERE / "sample.xml")
-    assert "Importing [" in err  # the progress bar, on stderr
+    out, err = run(WXR / "sample.xml", stderr=Terminal())
+    assert "Importing: 100%" in err and "8/8 [" in err and "item/s]" in err  # the progress bar, on stderr
     juergen = User.objects.get(username="jürgen")
     assert not juergen.is_active and not juergen.has_usable_password()
     assert (juergen.email, juergen.display_name, juergen.last_name) == (
@@ -141,12 +89,12 @@ def test_sample_import(existing):
 
 
 def test_rerun_creates_nothing_and_leaves_edited_posts_alone(existing):
-    run(HERE / "sample.xml")
+    run(WXR / "sample.xml")
     before = counts()
     post = Post.objects.get(wp_id=102)
     post.title = "Edited in the portal"
     post.save()
-    out, _ = run(HERE / "sample.xml")
+    out, _ = run(WXR / "sample.xml")
     assert counts() == before
     assert Post.objects.get(wp_id=102).title == "Edited in the portal"
     assert "Changed since import, left alone: 1" in out and "post 102: Second post" in out
@@ -154,9 +102,9 @@ def test_rerun_creates_nothing_and_leaves_edited_posts_alone(existing):
 
 
 def test_rerun_updates_unedited_posts(existing, tmp_path):
-    run(HERE / "sample.xml")
+    run(WXR / "sample.xml")
     changed = tmp_path / "changed.xml"
-    changed.write_text((HERE / "sample.xml").read_text().replace("Just one line.", "Now two lines."))
+    changed.write_text((WXR / "sample.xml").read_text().replace("Just one line.", "Now two lines."))
     out, _ = run(changed)
     assert "Now two lines." in Post.objects.get(wp_id=102).body_html
     assert "Updated: 1 posts" in out
@@ -164,7 +112,7 @@ def test_rerun_updates_unedited_posts(existing, tmp_path):
 
 def test_dry_run_saves_nothing(existing):
     before = counts()
-    out, _ = run(HERE / "sample.xml", "--dry-run")
+    out, _ = run(WXR / "sample.xml", "--dry-run")
     assert counts() == before
     assert "Dry run" in out and "Created:" in out and "5 posts" in out
 
@@ -172,45 +120,21 @@ def test_dry_run_saves_nothing(existing):
 def test_media_dir_lists_which_attachments_exist(existing, tmp_path):
     (tmp_path / "2009" / "03").mkdir(parents=True)
     (tmp_path / "2009" / "03" / "logo.png").write_bytes(b"png")
-    out, _ = run(HERE / "sample.xml", "--media-dir", str(tmp_path))
+    out, _ = run(WXR / "sample.xml", "--media-dir", str(tmp_path))
     assert "logo.png> [found in media dir]" in out
 
 
-def test_malformed_file_imports_nothing():
-    before = counts()
-    with pytest.raises(CommandError, match=r"line 10, column \d+.*Nothing was imported"):
-        run(HERE / "malformed.xml")
-    assert counts() == before
+def test_a_post_slug_taken_in_the_portal_gets_a_number(existing):
+    PostFactory(slug="gruesse")
+    run(WXR / "sample.xml")
+    assert Post.objects.get(wp_id=101).slug == "gruesse-2"
 
 
-def test_legacy_redirect(existing):
-    run(HERE / "sample.xml")
-    factory = RequestFactory()
-
-    def get(query):
-        request = factory.get("/", query)
-        request.user = AnonymousUser()
-        return legacy_redirect(request, fallback=lambda r: "home page")
-
-    response = get({"p": "101"})
-    assert response.status_code == 301 and response["Location"] == "/2009/03/14/gruesse/"
-    assert get({}) == "home page"
-    from django.http import Http404
-
-    for query in ({"p": "103"}, {"p": "999"}, {"p": "abc"}):  # private, unknown, not a number
-        with pytest.raises(Http404):
-            get(query)
-
-    home = with_legacy_redirect(lambda request: "home page")
-    request = factory.get("/", {"p": "102"})
-    request.user = AnonymousUser()
-    assert home(request)["Location"] == "/2010/01/02/second-post/"
-    request = factory.get("/")
-    request.user = AnonymousUser()
-    assert home(request) == "home page"
-
-
-# --------------------------------------------------------------------------- WordPress's importer test data
+@pytest.mark.parametrize("stderr, args", [(None, ()), (Terminal(), ("--verbosity", "0"))])
+def test_no_progress_bar_off_a_terminal_or_with_verbosity_0(existing, stderr, args):
+    out, err = run(WXR / "sample.xml", *args, stderr=stderr)
+    assert err == ""
+    assert ("Import finished." in out) == (args == ())
 
 
 def test_small_export():
@@ -253,110 +177,6 @@ def test_small_export():
     hello = Post.objects.get(slug="hello-world")
     assert hello.author.username == "author"
     import_file(SHARED / "small-export.xml")
-    assert counts() == first
-
-
-def test_slashes():
-    import_file(SHARED / "slashes.xml")
-    assert Category.objects.filter(name='a \\"great\\" category').exists()
-    assert Tag.objects.filter(name="foo\\'bar").exists()
-    post = Post.objects.get()
-    assert 'Slashes aren\\\'t \\"cool\\"' in post.body
-    assert 'Slashes aren\\\'t \\"cool\\"' in post.body_html.replace("&quot;", '"').replace("&#39;", "'")
-    comment = Comment.objects.get()
-    assert "\\o/ ¯\\_(ツ)_/¯" in comment.body and "\\o/ ¯\\_(ツ)_/¯" in comment.body_html
-
-
-def test_valid_wxr_1_1():
-    data = parse_wxr(SHARED / "valid-wxr-1.1.xml")
-    assert data.base_site_url == "http://localhost/" and data.version == "1.1"
-    assert len(data.items) == 2 and len(data.authors) == 1  # WordPress counts pages among "posts"
-    import_file(SHARED / "valid-wxr-1.1.xml")
-    assert Post.objects.count() + Page.objects.count() == 2 and User.objects.count() == 1
-
-
-def test_valid_wxr_1_0():
-    data = parse_wxr(SHARED / "valid-wxr-1.0.xml")
-    assert data.version == "1.0"
-    assert len(data.items) == 6
-    first = [t for t in data.terms if t.taxonomy == "category"][0]
-    assert (first.slug, first.description, first.parent) == ("alpha", "The alpha category", "")
-    assert [t for t in data.terms if t.taxonomy == "post_tag"][0].slug == "chicken"
-    import_file(SHARED / "valid-wxr-1.0.xml")
-    alpha = Category.objects.get(slug="alpha")
-    assert alpha.description == "The alpha category" and alpha.parent is None
-    assert Tag.objects.filter(slug="chicken").exists()
-    assert Post.objects.count() + Page.objects.count() == 6
-
-
-def test_post_content_blank_lines():
-    data = parse_wxr(SHARED / "post-content-blank-lines.xml")
-    assert data.items[0].content.count("\n") == 3
-    import_file(SHARED / "post-content-blank-lines.xml")
-    html = Post.objects.get().body_html
-    assert html.count("<p>") == 2 and html.count("<br>") == 1
-
-
-def test_crazy_cdata_escaped():
-    import_file(SHARED / "crazy-cdata-escaped.xml")
-    post = Post.objects.get()
-    assert "Content with nested <![CDATA[ tags ]]> :)" in post.body  # the source, exactly
-    # In HTML "<![CDATA[ … ]]>" is a bogus comment: browsers hide it in WordPress too, the sanitizer drops it.
-    assert post.body_html.startswith("<p>Content with nested") and post.body_html.rstrip().endswith(":)</p>")
-
-
-def test_crazy_cdata_unescaped_is_refused_clearly():
-    with pytest.raises(WXRError, match=r"not well-formed XML at line 18, column \d+"):
-        parse_wxr(SHARED / "crazy-cdata.xml")
-
-
-def test_utf8_challenges():
-    data = parse_wxr(SHARED / "wxr-utf-8-challenges.xml")
-    item = data.items[0]
-    import_file(SHARED / "wxr-utf-8-challenges.xml")
-    post = Post.objects.get()
-    assert User.objects.count() == 1
-    title = '"The Road \u202eNot\u202c Taken" by Rob\u202dert \u202eFrost \u202a🌲\u202c'
-    assert post.title == title == item.title
-    assert "\u202e" in item.slug and "💫" in item.slug
-    assert post.slug.isascii() and post.slug  # the post URL converter is ASCII (documented)
-    assert item.content.strip() and item.content.strip().split("\n")[0] in post.body
-    for line in item.content.splitlines():  # every character survives in the source (wpautop writes <br />)
-        assert line.replace("<br>", "<br />") in post.body
-    for text in ("\u202e", "\u202d", "💫", "السلام عليكم", "𝔱𝔯𝔞𝔳𝔢𝔩", "𝒮𝑒𝑒𝓂𝑒𝒹", "T̷̢̯̭̈w̴̰̜̾o̷͉̅"):
-        assert text in post.body_html
-    assert post.get_absolute_url()
-
-
-@pytest.mark.parametrize("name", ["malformed.xml", "malformed-simple.xml"])
-def test_malformed_shared_files(name):
-    with pytest.raises(WXRError, match=r"line \d+, column \d+"):
-        parse_wxr(SHARED / name)
-    before = counts()
-    with pytest.raises(CommandError, match="Nothing was imported"):
-        run(SHARED / name)
-    assert counts() == before
-
-
-@pytest.mark.parametrize("name", ["missing-version-tag.xml", "invalid-version-tag.xml"])
-def test_not_a_wordpress_export(name):
-    before = counts()
-    with pytest.raises(CommandError, match="not a WordPress export"):
-        run(SHARED / name)
-    assert counts() == before
-
-
-def test_namespace_edge_cases():
-    data = parse_wxr(SHARED / "namespace-edge-cases.xml")
-    assert len(data.items) == 6
-    report = import_file(SHARED / "namespace-edge-cases.xml")
-    assert report.items == 6
-    assert not User.objects.filter(username="fake_ns_user").exists()
-    real = User.objects.get(username="real_user")
-    assert real.email == "real@example.com" and [a.wp_id for a in data.authors] == [2]
-    assert report.ignored_elements["{http://example.com/fake/}author"] == 1
-    first = counts()
-    import_file(SHARED / "namespace-edge-cases.xml")
     assert counts() == first
 
 

@@ -1,10 +1,13 @@
-"""WordPress's /?p=<id> links keep working after an import."""
+"""WordPress's /?p=<id> and /?page_id=<id> links keep working after an import."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
 
-from accounts.tests.factories import UserFactory
 from blog.models import Post
-from blog.tests.factories import PostFactory
+from testing.factories import PostFactory, UserFactory
+from testing.wordpress import WXR, run
+from wordpress.redirects import legacy_redirect, with_legacy_redirect
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +43,30 @@ def test_old_page_links_redirect_to_the_page_at_its_path(client):
     assert client.get(response["Location"]).status_code == 200
     for query in ("?page_id=10", "?page_id=404", "?page_id=x"):
         assert client.get("/" + query).status_code == 404, query
+
+
+def test_legacy_redirect_of_imported_posts(existing):
+    run(WXR / "sample.xml")
+    factory = RequestFactory()
+
+    def get(query):
+        request = factory.get("/", query)
+        request.user = AnonymousUser()
+        return legacy_redirect(request, fallback=lambda r: "home page")
+
+    response = get({"p": "101"})
+    assert response.status_code == 301 and response["Location"] == "/2009/03/14/gruesse/"
+    assert get({}) == "home page"
+    from django.http import Http404
+
+    for query in ({"p": "103"}, {"p": "999"}, {"p": "abc"}):  # private, unknown, not a number
+        with pytest.raises(Http404):
+            get(query)
+
+    home = with_legacy_redirect(lambda request: "home page")
+    request = factory.get("/", {"p": "102"})
+    request.user = AnonymousUser()
+    assert home(request)["Location"] == "/2010/01/02/second-post/"
+    request = factory.get("/")
+    request.user = AnonymousUser()
+    assert home(request) == "home page"

@@ -1,4 +1,4 @@
-"""Queue the weekly digest emails: run it daily (cron or a systemd timer; see the README)."""
+"""Queue the weekly digest emails: run it daily (cron or a systemd timer: docs/operations.md)."""
 
 from django.core.management.base import BaseCommand
 

@@ -76,7 +76,8 @@ def find_pg_tool(name, connection):
     found = ", ".join(seen) or "none"
     raise CommandError(
         f"{name} for PostgreSQL {server_major} or newer was not found (found: {found}). Install the "
-        f"PostgreSQL {server_major} client tools (Debian/Ubuntu: apt-get install postgresql-client-{server_major})."
+        f"PostgreSQL {server_major} client tools "
+        f"(Debian/Ubuntu: apt-get install postgresql-client-{server_major})."
     )
 
 

@@ -19,12 +19,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from blog.models import Post
-from comments.models import Comment, DiscussionSettings
-from comments.services import refresh_comment_counts
-from portal.page_cache import bump_content_version
-
-LEVELS = 5  # each thread is a chain of replies this deep (depth 0 to 4)
-BODY = "A thought on *learning together*, with a [link](https://example.org) and a second sentence."
+from comments.models import DiscussionSettings
+from core.page_cache import bump_content_version
+from portal.bench import add_comment_threads
 
 
 class Rollback(Exception):
@@ -105,7 +102,7 @@ class Command(BaseCommand):
                 status=Post.Status.PUBLISHED,
                 publish_at=timezone.now() - timedelta(days=1),
             )
-            threads = self.add_threads(post, members, count)
+            threads = add_comment_threads(post, members, count)
             url = post.get_absolute_url()
             self.get(client, url)  # warm up: templates compiled, connection open
             reset_queries()  # with DEBUG on the query log is full of inserts by now
@@ -133,47 +130,12 @@ class Command(BaseCommand):
     @staticmethod
     def get(client, url):
         # Every render from a cold cache: a new content version makes the cached
-        # threads, neighbours and settings unreachable (portal/page_cache.py).
+        # threads, neighbours and settings unreachable (core/page_cache.py).
         bump_content_version()
         response = client.get(url)
         if response.status_code != 200:
             raise CommandError(f"{url} answered {response.status_code}.")
         return response.content.decode()
-
-    @staticmethod
-    def add_threads(post, members, count):
-        """``count`` approved comments in threads of up to LEVELS nested replies, one insert per level."""
-        threads = -(-count // LEVELS)
-        sizes = [min(LEVELS, count - n * LEVELS) for n in range(threads)]  # the last thread may be shorter
-        parents = {}
-        for depth in range(LEVELS):
-            comments = []
-            for n, size in enumerate(sizes):
-                if depth >= size:
-                    continue
-                parent = parents.get(n)
-                author = members[(n + depth) % len(members)]
-                comments.append(
-                    Comment(
-                        post=post,
-                        author=author,
-                        author_name=author.public_name,
-                        body=BODY,
-                        body_html=(
-                            '<p>A thought on <em>learning together</em>, with a <a href="https://example.org" '
-                            'rel="nofollow ugc noopener">link</a> and a second sentence.</p>'
-                        ),
-                        status=Comment.Status.APPROVED,
-                        parent=parent,
-                        thread_root_id=(parent.thread_root_id or parent.pk) if parent else None,
-                        depth=depth,
-                    )
-                )
-            created = Comment.objects.bulk_create(comments, batch_size=500)
-            ordered = [n for n, size in enumerate(sizes) if depth < size]
-            parents = dict(zip(ordered, created, strict=True))
-        refresh_comment_counts(post_ids=[post.pk])
-        return threads
 
     def print_table(self, rows, *, repeat, signed_in):
         reader = "a signed-in member" if signed_in else "a visitor"
@@ -181,7 +143,10 @@ class Command(BaseCommand):
             f"Post page as {reader} on {connection.vendor} (DEBUG={settings.DEBUG}), median of {repeat} "
             "renders; the benchmark's data was rolled back."
         )
-        header = f"{'comments':>9} {'threads':>8} {'on page':>8} {'SQL queries':>12} {'median ms':>10} {'min ms':>8} {'KiB':>7}"
+        header = (
+            f"{'comments':>9} {'threads':>8} {'on page':>8} {'SQL queries':>12} {'median ms':>10} "
+            f"{'min ms':>8} {'KiB':>7}"
+        )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         for row in rows:

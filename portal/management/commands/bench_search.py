@@ -1,7 +1,7 @@
 """Time the search over the data in the database, and show how PostgreSQL runs it.
 
 Not a test: it prints figures. Run ``seed_demo --posts 10000 --comments-per-post 10``
-first for the data set of the README (10,000 posts, 100,000 comments).
+first for the bench data set (10,000 posts, 100,000 comments).
 
 For each query of a fixed list (common and rare words, accented and
 unaccented forms, a phrase, OR, an exclusion, a word found nowhere) it runs
@@ -26,7 +26,8 @@ from django.db import connection
 from blog.models import Post
 from blog.search import engine, parse_query, search_posts
 from comments.models import Comment
-from comments.search import RESULTS_PER_PAGE, search_comments
+from comments.search import search_comments
+from portal.search import RESULTS_PER_PAGE
 
 QUERIES = (
     "learning",  # common: in every benchmark post and many comments

@@ -84,7 +84,7 @@ class Command(BaseCommand):
                 f"No media archive ({media_path.name}) beside the backup: media files left as they are."
             )
 
-        from portal.page_cache import bump_content_version
+        from core.page_cache import bump_content_version
 
         bump_content_version()  # no visitor gets a page cached before the restore
 

@@ -1,7 +1,8 @@
 """Fill the portal with demo members, posts and discussions, or with bulk data for benchmarks.
 
-``manage.py seed_demo`` creates the demo content in ``portal/demo_content.py``
-through the models' ``save()`` (so Markdown is rendered) and the comments
+``manage.py seed_demo`` creates the demo members of ``portal/demo_content.py``
+and the posts and discussions of ``portal/demo/`` (Markdown files read by that
+module) through the models' ``save()`` (so Markdown is rendered) and the comments
 services (so comment counts are right). ``--posts N`` adds N generated posts
 with ``--comments-per-post`` approved comments each, inserted in bulk.
 ``--communities N`` adds N benchmark communities through the membership services
@@ -34,8 +35,10 @@ from blog.models import Category, Post, TaggedPost
 from blog.search import post_search_fields
 from comments.models import Comment, comment_search_text
 from comments.services import comments_moderate, refresh_comment_counts
+from core.markup import render_markdown
+from core.page_cache import bump_content_version
+from core.progress import command_progress
 from portal import demo_content as demo
-from portal.markup import render_markdown
 
 EDITORS_GROUP = "Editors"
 BENCHMARK_SLUG_PREFIX = "benchmark-post-"
@@ -64,36 +67,12 @@ def given_timestamps(model, *field_names):
             f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
-class ProgressBar:
-    """A one-line progress bar, redrawn in place on ``stream`` (the command's stderr)."""
-
-    def __init__(self, stream, *, total, label, width=30, enabled=True):
-        self.stream, self.total, self.label, self.width = stream, total, label, width
-        self.enabled = enabled and total > 0
-        self.done = 0
-        self.started = time.monotonic()
-
-    def update(self, n):
-        self.done += n
-        if not self.enabled:
-            return
-        filled = self.width * self.done // self.total
-        bar = "#" * filled + "-" * (self.width - filled)
-        elapsed = time.monotonic() - self.started
-        line = f"\r{self.label} [{bar}] {self.done}/{self.total} {100 * self.done // self.total:3d}% {elapsed:5.1f}s"
-        self.stream.write(line, style_func=str, ending="")
-        self.stream.flush()
-
-    def close(self):
-        if self.enabled:
-            self.stream.write("", style_func=str)
-
-
 class Command(BaseCommand):
     help = (
         "Create demo members, posts and comments (idempotent: a second run creates nothing). "
         "With --posts N, also add N generated posts with --comments-per-post approved comments "
-        "each, inserted in bulk for benchmarks. Use -v 0 to hide the progress bar and summary."
+        "each, inserted in bulk for benchmarks, with a progress bar on a terminal. "
+        "Use -v 0 to hide the progress bar and summary."
     )
 
     def add_arguments(self, parser):
@@ -217,14 +196,12 @@ class Command(BaseCommand):
 
     def seed_posts(self, users):
         """Create the demo posts that don't exist yet (by slug), each with its discussion."""
-        categories = {
-            c.slug: c for c in Category.objects.filter(slug__in=[demo.INDIVIDUAL, demo.ORGANIZATIONAL])
-        }
+        categories = {c.slug: c for c in Category.objects.filter(slug__in=demo.CATEGORIES)}
         if len(categories) != 2:
             raise CommandError("The default categories are missing; run migrate first.")
         now = timezone.now().replace(second=0, microsecond=0)
         created_posts = created_comments = 0
-        for spec in demo.POSTS:
+        for spec in demo.load_posts():
             publish_at = (now - timedelta(days=spec.days_ago)).replace(hour=9 + len(spec.slug) % 8, minute=15)
             with given_timestamps(Post, "created"):
                 post, created = Post.objects.get_or_create(
@@ -288,22 +265,21 @@ class Command(BaseCommand):
         if not numbers:
             return 0
 
-        categories = list(
-            Category.objects.filter(slug__in=[demo.INDIVIDUAL, demo.ORGANIZATIONAL]).order_by("slug")
-        )
+        categories = list(Category.objects.filter(slug__in=demo.CATEGORIES).order_by("slug"))
         tags = [self.get_tag(name) for name in demo.TAG_NAMES]
-        bodies = [(body, render_markdown(body)) for body in demo.BENCHMARK_BODIES]
-        excerpt_html = render_markdown(demo.BENCHMARK_EXCERPT)
+        benchmark = demo.load_benchmark()
+        bodies = [(body, render_markdown(body)) for body in benchmark.bodies]
+        excerpt_html = render_markdown(benchmark.excerpt)
         comment_bodies = [
             (body, html, comment_search_text(html))
-            for body in demo.BENCHMARK_COMMENTS
+            for body in benchmark.comments
             for html in [render_markdown(body, comment=True)]
         ]
         category_link = Post.categories.through
         now = timezone.now()
 
-        progress = ProgressBar(
-            self.stderr, total=len(numbers), label="Benchmark posts", enabled=self.verbosity >= 1
+        progress = command_progress(
+            self, total=len(numbers), desc="Benchmark posts", unit="post", verbosity=self.verbosity
         )
         for batch in batched(numbers, POSTS_PER_BATCH):
             with (
@@ -322,7 +298,7 @@ class Command(BaseCommand):
                             title=title,
                             slug=f"{BENCHMARK_SLUG_PREFIX}{n}",
                             author=authors[n % len(authors)],
-                            excerpt=demo.BENCHMARK_EXCERPT,
+                            excerpt=benchmark.excerpt,
                             excerpt_html=excerpt_html,
                             body=body,
                             body_html=body_html,
@@ -479,15 +455,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.WARNING("These passwords are public. Never run seed_demo on a public site.")
         )
-
-
-def bump_content_version():
-    """Tell the anonymous page cache that content changed (bulk updates bypass the models' hooks)."""
-    try:
-        from portal.page_cache import bump_content_version as bump
-    except ImportError:  # no page cache in this version of the portal
-        return
-    bump()
 
 
 def demo_password(username):

@@ -25,7 +25,9 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.test import Client
+
+from testing.browser_world import build_browser_world
+from testing.clients import client_for
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
@@ -225,9 +227,15 @@ def page(browser_page):
     return browser_page("page")
 
 
+@pytest.fixture
+def world():
+    """The members, posts, discussion, community and learning path the tests act on
+    (``testing/browser_world.py``)."""
+    return build_browser_world()
+
+
 def sign_in_context(context, user, base_url):
-    client = Client()
-    client.force_login(user)
+    client = client_for(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
 

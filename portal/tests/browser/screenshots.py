@@ -19,11 +19,11 @@ from django.urls import reverse
 
 from accounts import services as account_services
 from accounts.models import Community
-from accounts.tests.factories import UserFactory
 from blog.models import LearningPath, LearningPathStep, Post
 from comments.models import Comment
 from comments.services import comment_submit
 from portal import demo_content as demo
+from testing.factories import UserFactory
 
 pytestmark = pytest.mark.screenshots
 

@@ -7,39 +7,33 @@ main and footer landmark, exactly one h1, and a skip link first.
 
 import re
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from comments.tests.factories import CommentFactory
-from portal.tests.browser.a11y import assert_accessible, axe_violations, format_violations, structure_problems
-from portal.tests.browser.site import build_site, follow_tag, held_comment, request_membership
+from testing.a11y import assert_accessible, axe_violations, format_violations, structure_problems
+from testing.browser_world import follow_tag, held_comment, request_membership
+from testing.factories import CommentFactory
 
 
-@pytest.fixture
-def site():
-    return build_site()
-
-
-def public_pages(site):
-    post = site.post
+def public_pages(world):
+    post = world.post
     published = post.publish_at
     return {
         "home": reverse("blog:home"),
         "post with comments": post.get_absolute_url(),
         "category": reverse("blog:category", kwargs={"slug": "individual-learning"}),
         "tag": reverse("blog:tag", kwargs={"slug": "reflection"}),
-        "author": reverse("blog:author", kwargs={"username": site.editor.username}),
+        "author": reverse("blog:author", kwargs={"username": world.editor.username}),
         "search results": reverse("search") + "?q=learning",
         "archive": reverse("blog:archive"),
         "month archive": reverse(
             "blog:archive_month", kwargs={"year": published.year, "month": f"{published.month:02d}"}
         ),
         "community directory": reverse("communities:directory"),
-        "community page": site.community.get_absolute_url(),
-        "profile": reverse("accounts:profile", kwargs={"username": site.ben.username}),
+        "community page": world.community.get_absolute_url(),
+        "profile": reverse("accounts:profile", kwargs={"username": world.ben.username}),
         "learning paths": reverse("blog:learning_paths"),
-        "learning path": site.learning_path.get_absolute_url(),
+        "learning path": world.learning_path.get_absolute_url(),
         "404 page": "/no/such/page/",
     }
 
@@ -60,10 +54,10 @@ def check_pages(page, axe_source, pages):
     assert not failures, "\n\n".join(failures)
 
 
-def test_every_page_type_signed_out(browser_page, axe_source, site):
+def test_every_page_type_signed_out(browser_page, axe_source, world):
     page = browser_page("visitor")
     pages = {
-        **public_pages(site),
+        **public_pages(world),
         "sign in": reverse("account_login"),
         "sign up": reverse("account_signup"),
         "password reset": reverse("account_reset_password"),
@@ -71,16 +65,16 @@ def test_every_page_type_signed_out(browser_page, axe_source, site):
     check_pages(page, axe_source, pages)
 
 
-def test_every_page_type_signed_in_as_a_member(browser_page, axe_source, site):
-    follow_tag(site.ada, "reflection")
-    own = CommentFactory(post=site.post, author=site.ada, body="Ada's fresh comment.")
-    page = browser_page("ada", user=site.ada)
+def test_every_page_type_signed_in_as_a_member(browser_page, axe_source, world):
+    follow_tag(world.ada, "reflection")
+    own = CommentFactory(post=world.post, author=world.ada, body="Ada's fresh comment.")
+    page = browser_page("ada", user=world.ada)
     pages = {
-        **public_pages(site),
+        **public_pages(world),
         "edit profile": reverse("accounts:edit_profile"),
         "my feed": reverse("blog:my_feed"),
         "comment edit": reverse("comments:edit", kwargs={"comment_id": own.pk}),
-        "flag a comment": reverse("comments:flag", kwargs={"comment_id": site.thread_root.pk}),
+        "flag a comment": reverse("comments:flag", kwargs={"comment_id": world.thread_root.pk}),
         "email settings": reverse("comments:preferences"),
         "email addresses": reverse("account_email"),
         "change password": reverse("account_change_password"),
@@ -88,44 +82,48 @@ def test_every_page_type_signed_in_as_a_member(browser_page, axe_source, site):
     check_pages(page, axe_source, pages)
 
 
-def test_community_pages_as_their_owner(browser_page, axe_source, site):
-    request_membership(site, site.ada)
-    page = browser_page("owner", user=site.owner)
+def test_community_pages_as_their_owner(browser_page, axe_source, world):
+    request_membership(world, world.ada)
+    page = browser_page("owner", user=world.owner)
     check_pages(
         page,
         axe_source,
         {
-            "community page (owner)": site.community.get_absolute_url(),
-            "members-only post": site.members_post.get_absolute_url(),
-            "community members (owner)": reverse("communities:members", kwargs={"slug": site.community.slug}),
-            "community edit": reverse("communities:edit", kwargs={"slug": site.community.slug}),
-            "community insights": reverse("communities:insights", kwargs={"slug": site.community.slug}),
+            "community page (owner)": world.community.get_absolute_url(),
+            "members-only post": world.members_post.get_absolute_url(),
+            "community members (owner)": reverse(
+                "communities:members", kwargs={"slug": world.community.slug}
+            ),
+            "community edit": reverse("communities:edit", kwargs={"slug": world.community.slug}),
+            "community insights": reverse("communities:insights", kwargs={"slug": world.community.slug}),
             "new community": reverse("communities:create"),
         },
     )
 
 
-def test_editor_pages(browser_page, axe_source, site):
-    held_comment(site)
-    page = browser_page("editor", user=site.editor)
+def test_editor_pages(browser_page, axe_source, world):
+    held_comment(world)
+    page = browser_page("editor", user=world.editor)
     check_pages(
         page,
         axe_source,
         {
             "moderation queue (editor)": reverse("comments:queue"),
-            "post with a held comment (editor)": site.post.get_absolute_url(),
+            "post with a held comment (editor)": world.post.get_absolute_url(),
             "write a post": reverse("blog:post_create"),
         },
     )
 
 
-def test_a_failing_check_says_which_rule_where_and_how_to_fix_it(page, axe_source, site):
+def test_a_failing_check_says_which_rule_where_and_how_to_fix_it(page, axe_source, world):
     """The failure message of the checks above is readable: rule id, element, help text and link."""
     page.goto(reverse("blog:home"))
     page.evaluate(
         """() => {
           const main = document.querySelector("main");
-          main.insertAdjacentHTML("beforeend", '<h1>Second heading</h1><img src="/static/portal/favicon.svg">');
+          main.insertAdjacentHTML(
+            "beforeend", '<h1>Second heading</h1><img src="/static/portal/favicon.svg">'
+          );
         }"""
     )
     violations = axe_violations(page, axe_source)
@@ -137,8 +135,8 @@ def test_a_failing_check_says_which_rule_where_and_how_to_fix_it(page, axe_sourc
     assert "expected exactly one <h1>, found 2" in "; ".join(structure_problems(page))
 
 
-def test_comment_threads_are_nested_lists_a_screen_reader_can_follow(page, site):
-    page.goto(site.post.get_absolute_url())
+def test_comment_threads_are_nested_lists_a_screen_reader_can_follow(page, world):
+    page.goto(world.post.get_absolute_url())
     threads = page.locator("section#comments > ol.comment-list")
     expect(threads).to_have_count(1)
     # Two threads at the top level, each a list item of the one ordered list...
@@ -161,16 +159,16 @@ SIDEWAYS = """() => {
 }"""
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser_page, site):
+def test_no_page_scrolls_sideways_on_a_phone(browser_page, world):
     """At 375 px (WCAG reflow) the page fits the screen: nothing sticks out to the right."""
-    follow_tag(site.ada, "reflection")
+    follow_tag(world.ada, "reflection")
     pages = {
-        **public_pages(site),
+        **public_pages(world),
         "sign up": reverse("account_signup"),
         "my feed": reverse("blog:my_feed"),
         "edit profile": reverse("accounts:edit_profile"),
     }
-    page = browser_page("ada on a phone", user=site.ada, viewport={"width": 375, "height": 812})
+    page = browser_page("ada on a phone", user=world.ada, viewport={"width": 375, "height": 812})
     wide = {}
     for name, url in pages.items():
         page.goto(url)
@@ -179,12 +177,12 @@ def test_no_page_scrolls_sideways_on_a_phone(browser_page, site):
     assert not wide, f"Pages wider than a 375 px phone, with the elements that stick out: {wide}"
 
 
-def test_dark_theme_pages_have_enough_contrast(browser_page, axe_source, site):
+def test_dark_theme_pages_have_enough_contrast(browser_page, axe_source, world):
     """With the system's dark preference the site switches theme; axe checks its colors too."""
-    page = browser_page("ada, dark", user=site.ada, color_scheme="dark")
+    page = browser_page("ada, dark", user=world.ada, color_scheme="dark")
     pages = {
         name: url
-        for name, url in public_pages(site).items()
+        for name, url in public_pages(world).items()
         if name in {"home", "post with comments", "search results", "community page", "learning path"}
     }
     page.goto(reverse("blog:home"))

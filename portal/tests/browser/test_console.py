@@ -1,19 +1,11 @@
 """The watch on every browser test's pages catches what it should: CSP violations,
 uncaught exceptions and console errors (and the pages themselves raise none)."""
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from portal.tests.browser.site import build_site
 
-
-@pytest.fixture
-def site():
-    return build_site()
-
-
-def test_an_inline_script_is_blocked_by_the_csp_and_reported(browser_page, site):
+def test_an_inline_script_is_blocked_by_the_csp_and_reported(browser_page, world):
     page = browser_page("visitor")
     response = page.goto(reverse("blog:home"))
     assert "script-src 'self'" in response.headers.get("content-security-policy", "")
@@ -32,7 +24,7 @@ def test_an_inline_script_is_blocked_by_the_csp_and_reported(browser_page, site)
     page.problems.errors.clear()  # seen and expected: this test's page must not fail at teardown
 
 
-def test_uncaught_exceptions_and_console_errors_are_reported(browser_page, site):
+def test_uncaught_exceptions_and_console_errors_are_reported(browser_page, world):
     page = browser_page("visitor")
     page.goto(reverse("blog:home"))
     page.evaluate(
@@ -44,10 +36,10 @@ def test_uncaught_exceptions_and_console_errors_are_reported(browser_page, site)
     page.problems.errors.clear()
 
 
-def test_scripted_pages_run_without_errors(browser_page, site):
+def test_scripted_pages_run_without_errors(browser_page, world):
     """The post page's comment script, the navbar's dropdowns and the theme and time scripts run cleanly."""
-    page = browser_page("ben", user=site.ben)
-    page.goto(site.post.get_absolute_url())
+    page = browser_page("ben", user=world.ben)
+    page.goto(world.post.get_absolute_url())
     page.get_by_role("link", name="Reply to Ben Franklin").click()
     expect(page.locator("#reply-context")).to_be_visible()
     page.get_by_role("link", name="Cancel reply").click()

@@ -5,13 +5,11 @@ nothing serious on the page with the errors.
 
 import re
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import User
-from portal.tests.browser.a11y import assert_accessible
-from portal.tests.browser.site import build_site
+from testing.a11y import assert_accessible
 
 # Every visible form field has a label; every field marked invalid names its visible error.
 FIELD_REPORT = """() => {
@@ -33,16 +31,12 @@ FIELD_REPORT = """() => {
       label: nameOf(el).replace(/\\s+/g, " ").trim(),
       invalid: el.getAttribute("aria-invalid") === "true" || el.classList.contains("is-invalid"),
       ariaInvalid: el.getAttribute("aria-invalid") === "true",
-      errors: described.filter((d) => d.classList.contains("invalid-feedback") || d.matches("[id$=_error], [id^=error_]"))
+      errors: described
+        .filter((d) => d.classList.contains("invalid-feedback") || d.matches("[id$=_error], [id^=error_]"))
         .filter(visible).map((d) => d.textContent.replace(/\\s+/g, " ").trim()),
     };
   });
 }"""
-
-
-@pytest.fixture
-def site():
-    return build_site()
 
 
 def field_report(page):
@@ -66,7 +60,7 @@ def assert_fields_labelled_and_errors_linked(page, expected_errors):
         )
 
 
-def test_sign_up_errors_are_linked_to_their_fields_and_keep_what_was_typed(browser_page, axe_source, site):
+def test_sign_up_errors_are_linked_to_their_fields_and_keep_what_was_typed(browser_page, axe_source, world):
     page = browser_page("visitor")
     page.goto(reverse("account_signup"))
     page.locator("#id_email").fill("grace@example")
@@ -83,9 +77,9 @@ def test_sign_up_errors_are_linked_to_their_fields_and_keep_what_was_typed(brows
     assert not User.objects.filter(username="grace").exists()
 
 
-def test_an_empty_comment_is_an_error_on_the_field(browser_page, axe_source, site):
-    page = browser_page("ben", user=site.ben)
-    page.goto(site.post.get_absolute_url())
+def test_an_empty_comment_is_an_error_on_the_field(browser_page, axe_source, world):
+    page = browser_page("ben", user=world.ben)
+    page.goto(world.post.get_absolute_url())
     page.get_by_role("button", name="Post comment").click()
     body = page.get_by_label(re.compile(r"^\s*Your comment"))
     expect(body).to_have_attribute("aria-invalid", "true")
@@ -93,9 +87,9 @@ def test_an_empty_comment_is_an_error_on_the_field(browser_page, axe_source, sit
     assert_accessible(page, axe_source, "post page with a comment error")
 
 
-def test_a_comment_that_is_too_long_comes_back_with_its_text(browser_page, site):
-    page = browser_page("ben", user=site.ben)
-    page.goto(site.post.get_absolute_url())
+def test_a_comment_that_is_too_long_comes_back_with_its_text(browser_page, world):
+    page = browser_page("ben", user=world.ben)
+    page.goto(world.post.get_absolute_url())
     long_text = "Words, words, words. " * 800
     page.get_by_label(re.compile(r"^\s*Your comment")).fill(long_text)
     page.get_by_role("button", name="Post comment").click()
@@ -106,8 +100,8 @@ def test_a_comment_that_is_too_long_comes_back_with_its_text(browser_page, site)
     assert report["body"]["errors"], report["body"]
 
 
-def test_edit_profile_errors_are_linked_and_keep_the_input(browser_page, axe_source, site):
-    page = browser_page("ada", user=site.ada)
+def test_edit_profile_errors_are_linked_and_keep_the_input(browser_page, axe_source, world):
+    page = browser_page("ada", user=world.ada)
     page.goto(reverse("accounts:edit_profile"))
     website = page.locator("input[name=website]")
     # A URL to the browser (type=url lets it through), not a web address to the server.

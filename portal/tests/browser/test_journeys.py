@@ -1,7 +1,7 @@
 """Journeys through the site in a real browser, the way members use it.
 
 Each test is one journey; the data comes from the factories and services
-(portal/tests/browser/site.py), the actions from clicks and typing.
+(``testing/browser_world.py``), the actions from clicks and typing.
 """
 
 import re
@@ -14,7 +14,6 @@ from playwright.sync_api import expect
 from accounts.models import Membership
 from blog.models import StepCompletion
 from comments.models import Comment, CommentFlag
-from portal.tests.browser.site import build_site
 
 CONFIRMATION_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/")
 NEW_PASSWORD = "Learning-in-the-open 42"
@@ -22,15 +21,10 @@ NEW_PASSWORD = "Learning-in-the-open 42"
 
 @pytest.fixture(autouse=True)
 def caches_as_in_production(settings):
-    """The journeys run with the page caches on, visitors' and members' (portal/page_cache.py):
+    """The journeys run with the page caches on, visitors' and members' (core/page_cache.py):
     every step must see what the step before it changed."""
     settings.PAGE_CACHE_SECONDS = 600
     settings.MEMBER_PAGE_CACHE_SECONDS = 300
-
-
-@pytest.fixture
-def site():
-    return build_site()
 
 
 def field(page, label):
@@ -58,7 +52,7 @@ def comment_item(page, text):
     return page.locator("li.comment").filter(has=page.locator(":scope > .comment-card", has_text=text))
 
 
-def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, site):
+def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, world):
     # A visitor signs up...
     grace = browser_page("grace")
     grace.goto(reverse("account_signup"))
@@ -83,7 +77,7 @@ def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, site
     sign_in_with_the_form(grace, "grace", NEW_PASSWORD, "grace")
 
     # ...comments on a post, and sees it waiting for moderation (a first comment is held).
-    grace.goto(site.post.get_absolute_url())
+    grace.goto(world.post.get_absolute_url())
     grace.get_by_label(re.compile(r"^\s*Your comment")).fill(
         "Writing things down in public changed how I learn."
     )
@@ -95,12 +89,12 @@ def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, site
     assert comment.status == Comment.Status.PENDING
 
     # Ben does not see it yet.
-    ben = browser_page("ben", user=site.ben)
-    ben.goto(site.post.get_absolute_url())
+    ben = browser_page("ben", user=world.ben)
+    ben.goto(world.post.get_absolute_url())
     expect(ben.get_by_text("Writing things down in public")).to_have_count(0)
 
     # An editor approves it in the admin.
-    editor = browser_page("editor", user=site.editor)
+    editor = browser_page("editor", user=world.editor)
     editor.goto(reverse("admin:comments_comment_changelist") + "?status__exact=pending")
     row = editor.locator("#result_list tbody tr").filter(has_text="grace")
     row.locator("input[name=_selected_action]").check()
@@ -125,7 +119,7 @@ def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, site
     expect(nested.filter(has_text="my notebook is public now")).to_have_count(1)
 
     # Grace edits her comment within the edit window.
-    grace.goto(site.post.get_absolute_url())
+    grace.goto(world.post.get_absolute_url())
     mine = comment_item(grace, "Writing things down in public")
     mine.locator(":scope > .comment-card").get_by_role("link", name="Edit").click()
     body = grace.get_by_label(re.compile(r"^\s*Your comment"))
@@ -137,8 +131,8 @@ def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, site
     expect(mine.locator(".comment-edited")).to_contain_text("edited")
 
     # Ada flags Ben's reply.
-    ada = browser_page("ada", user=site.ada)
-    ada.goto(site.post.get_absolute_url())
+    ada = browser_page("ada", user=world.ada)
+    ada.goto(world.post.get_absolute_url())
     comment_item(ada, "my notebook is public now").get_by_role(
         "link", name="Flag the comment by Ben Franklin"
     ).click()
@@ -146,24 +140,24 @@ def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, site
     field(ada, "What is wrong with this comment?").select_option(index=1)
     ada.get_by_role("button", name="Flag this comment").click()
     expect(ada.get_by_text("Thanks — an editor will look at it.")).to_be_visible()
-    assert CommentFlag.objects.filter(flagged_by=site.ada, comment__body__contains="notebook").count() == 1
+    assert CommentFlag.objects.filter(flagged_by=world.ada, comment__body__contains="notebook").count() == 1
 
     # The editor finds it among the flagged comments of the moderation queue.
     editor.goto(reverse("comments:queue") + "?tab=flagged")
     expect(editor.get_by_text("my notebook is public now")).to_be_visible()
 
 
-def test_joining_a_community_by_request_approved_by_its_owner(browser_page, site):
-    ada = browser_page("ada", user=site.ada)
-    ada.goto(site.community.get_absolute_url())
+def test_joining_a_community_by_request_approved_by_its_owner(browser_page, world):
+    ada = browser_page("ada", user=world.ada)
+    ada.goto(world.community.get_absolute_url())
     expect(ada.get_by_text("Circle minutes")).to_have_count(0)  # members-only post
     ada.get_by_role("button", name="Request to join").click()
     expect(ada.get_by_text("Request pending")).to_be_visible()
-    membership = Membership.objects.get(community=site.community, member=site.ada)
+    membership = Membership.objects.get(community=world.community, member=world.ada)
     assert membership.status == Membership.Status.REQUESTED
 
-    owner = browser_page("owner", user=site.owner)
-    owner.goto(reverse("communities:members", kwargs={"slug": site.community.slug}))
+    owner = browser_page("owner", user=world.owner)
+    owner.goto(reverse("communities:members", kwargs={"slug": world.community.slug}))
     owner.locator("li").filter(has_text="Ada Lovelace").get_by_role("button", name="Approve").click()
     expect(owner.get_by_role("button", name="Approve")).to_have_count(0)
     membership.refresh_from_db()
@@ -173,7 +167,7 @@ def test_joining_a_community_by_request_approved_by_its_owner(browser_page, site
     expect(ada.get_by_role("link", name="Circle minutes")).to_be_visible()
 
 
-def test_search_finds_posts_and_comments_with_highlighted_words(browser_page, site):
+def test_search_finds_posts_and_comments_with_highlighted_words(browser_page, world):
     page = browser_page("visitor")
     page.goto(reverse("blog:home"))
     page.get_by_role("searchbox", name="Search posts and comments").fill("sharing")
@@ -187,8 +181,8 @@ def test_search_finds_posts_and_comments_with_highlighted_words(browser_page, si
     expect(page.get_by_role("link", name="Circle minutes")).to_have_count(0)
 
 
-def test_following_a_tag_fills_my_feed(browser_page, site):
-    ada = browser_page("ada", user=site.ada)
+def test_following_a_tag_fills_my_feed(browser_page, world):
+    ada = browser_page("ada", user=world.ada)
     ada.goto(reverse("blog:tag", kwargs={"slug": "reflection"}))
     ada.get_by_role("button", name=re.compile("^Follow", re.I)).first.click()
     expect(ada.get_by_text(re.compile("You follow"))).to_be_visible()
@@ -202,14 +196,14 @@ def test_following_a_tag_fills_my_feed(browser_page, site):
     expect(feed).to_contain_text("reflection")
 
 
-def test_marking_a_learning_path_step_done(browser_page, site):
-    ada = browser_page("ada", user=site.ada)
-    ada.goto(site.learning_path.get_absolute_url())
-    expect(ada.get_by_role("heading", level=1)).to_have_text(site.learning_path.title)
+def test_marking_a_learning_path_step_done(browser_page, world):
+    ada = browser_page("ada", user=world.ada)
+    ada.goto(world.learning_path.get_absolute_url())
+    expect(ada.get_by_role("heading", level=1)).to_have_text(world.learning_path.title)
     ada.get_by_role("link", name="Learning in the open").first.click()
     expect(ada.get_by_text(re.compile("Step 1 of 2"))).to_be_visible()
     ada.get_by_role("button", name=re.compile("Mark .*done", re.I)).first.click()
     expect(ada.get_by_text(re.compile("1 of 2"))).to_be_visible()
-    assert StepCompletion.objects.filter(member=site.ada).count() == 1
-    ada.goto(site.learning_path.get_absolute_url())
+    assert StepCompletion.objects.filter(member=world.ada).count() == 1
+    ada.goto(world.learning_path.get_absolute_url())
     expect(ada.locator("main")).to_contain_text(re.compile("1 of 2"))

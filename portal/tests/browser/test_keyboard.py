@@ -6,12 +6,11 @@ box shadow on the element itself while it matches :focus-visible.
 
 import re
 
-import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from comments.models import Comment
-from portal.tests.browser.site import PASSWORD, build_site
+from testing.factories import PASSWORD
 
 FOCUSED = """() => {
   const el = document.activeElement;
@@ -30,11 +29,6 @@ FOCUSED = """() => {
     onScreen: box.width > 0 && box.height > 0,
   };
 }"""
-
-
-@pytest.fixture
-def site():
-    return build_site()
 
 
 def focused(page):
@@ -63,7 +57,7 @@ def tab_until(page, matches, *, limit=80, backwards=False):
     raise AssertionError(f"Not reached after {limit} Tab presses; the focus went through: {seen}")
 
 
-def test_sign_in_with_the_keyboard_only(browser_page, site):
+def test_sign_in_with_the_keyboard_only(browser_page, world):
     page = browser_page("keyboard")
     page.goto(reverse("account_login"))
 
@@ -93,7 +87,7 @@ def test_sign_in_with_the_keyboard_only(browser_page, site):
     assert element["tag"] == "button"
 
 
-def test_a_wrong_password_keeps_the_login_and_says_why(browser_page, site):
+def test_a_wrong_password_keeps_the_login_and_says_why(browser_page, world):
     page = browser_page("keyboard")
     page.goto(reverse("account_login"))
     page.keyboard.press("Tab")
@@ -109,9 +103,9 @@ def test_a_wrong_password_keeps_the_login_and_says_why(browser_page, site):
     expect(page.locator("input[name=login]")).to_have_value("ben")
 
 
-def test_reply_to_a_comment_with_the_keyboard_only(browser_page, site):
-    page = browser_page("keyboard", user=site.ben)
-    page.goto(site.post.get_absolute_url())
+def test_reply_to_a_comment_with_the_keyboard_only(browser_page, world):
+    page = browser_page("keyboard", user=world.ben)
+    page.goto(world.post.get_absolute_url())
 
     # Tab to the Reply link under the second thread (Olga's), then Enter: the form moves under it
     # and the text area takes the focus.
@@ -123,7 +117,8 @@ def test_reply_to_a_comment_with_the_keyboard_only(browser_page, site):
     assert body["tag"] == "textarea"
     page.keyboard.type("Answered with the keyboard alone.")
 
-    # Tab to the submit button (past the language, follow box; never into the hidden honeypot) and press Enter.
+    # Tab to the submit button (past the language, follow box; never into the hidden honeypot) and press
+    # Enter.
     submit = tab_until(page, lambda e: e["tag"] == "button" and e["text"] == "Post comment", limit=6)
     assert submit["name"] != "website"
     page.keyboard.press("Enter")
@@ -131,7 +126,7 @@ def test_reply_to_a_comment_with_the_keyboard_only(browser_page, site):
     comment = page.locator("li.comment").filter(has_text="Answered with the keyboard alone.").last
     expect(comment).to_be_visible()
     saved = Comment.objects.get(body="Answered with the keyboard alone.")
-    assert saved.parent.author == site.owner
+    assert saved.parent.author == world.owner
     assert saved.status == Comment.Status.APPROVED
     # It is nested in Olga's thread.
     expect(
@@ -139,9 +134,9 @@ def test_reply_to_a_comment_with_the_keyboard_only(browser_page, site):
     ).to_contain_text("Answered with the keyboard alone.")
 
 
-def test_cancel_reply_and_comment_on_the_post_with_the_keyboard(browser_page, site):
-    page = browser_page("keyboard", user=site.ben)
-    page.goto(site.post.get_absolute_url())
+def test_cancel_reply_and_comment_on_the_post_with_the_keyboard(browser_page, world):
+    page = browser_page("keyboard", user=world.ben)
+    page.goto(world.post.get_absolute_url())
     tab_until(page, lambda e: e["tag"] == "a" and e["text"] == "Reply")
     page.keyboard.press("Enter")
     tab_until(page, lambda e: e["text"] == "Cancel reply", backwards=True, limit=6)

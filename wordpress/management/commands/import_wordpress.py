@@ -1,9 +1,10 @@
-"""``python manage.py import_wordpress FILE.xml``: import a WordPress export (see comments/wordpress.py)."""
+"""``python manage.py import_wordpress FILE.xml``: import a WordPress export (see docs/importer.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from comments.wordpress import WXRError, import_wxr, parse_wxr
-from portal.management.commands.seed_demo import ProgressBar
+from core.progress import command_progress
+from wordpress.importer import import_wxr
+from wordpress.parsing import WXRError, parse_wxr
 
 
 class Command(BaseCommand):
@@ -23,7 +24,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--media-dir",
             metavar="DIR",
-            help="A copy of wp-content/uploads: the report says which attachments exist there (nothing is copied).",
+            help=(
+                "A copy of wp-content/uploads: the report says which attachments exist there "
+                "(nothing is copied)."
+            ),
         )
 
     def handle(self, *args, file, dry_run, media_dir, verbosity, **options):
@@ -33,9 +37,10 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {error}") from error
         except WXRError as error:
             raise CommandError(f"{file}: {error}. Nothing was imported.") from error
-        progress = ProgressBar(self.stderr, total=len(data.items), label="Importing", enabled=verbosity >= 1)
-        report = import_wxr(data, dry_run=dry_run, media_dir=media_dir, progress=progress.update)
-        progress.close()
+        with command_progress(
+            self, total=len(data.items), desc="Importing", unit="item", verbosity=verbosity
+        ) as progress:
+            report = import_wxr(data, dry_run=dry_run, media_dir=media_dir, progress=progress.update)
         if verbosity >= 1:
             for line in report.lines():
                 self.stdout.write(line)
