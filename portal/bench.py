@@ -404,7 +404,7 @@ def index_names(plan, vendor):
     return list(dict.fromkeys(names))
 
 
-def count_queries(pages):
+def page_query_counts(pages):
     """SQL queries per page when it is rendered, in-process through the test client.
 
     After one warm-up request (which fills the fragment caches), the anonymous
@@ -843,7 +843,7 @@ def main():
     say(f"Collecting static files into {settings.STATIC_ROOT}…")
     call_command("collectstatic", interactive=False, verbosity=0)
     say("Counting SQL queries per page (test client, in-process)…")
-    queries = count_queries(pages)
+    queries = page_query_counts(pages)
     connection.close()  # gunicorn's workers get the database to themselves
 
     rows = []
