@@ -21,7 +21,7 @@ done; \
 exit 1
 endef
 
-.PHONY: help run worker test lint format migrate seed clean bench screenshots messages makemessages scale-demo backup restore
+.PHONY: help run worker test lint format migrate seed clean bench screenshots messages makemessages scale-demo backup restore faults
 
 help:
 	@echo "make run         - install, migrate, seed the demo data and serve on http://$(HOST):$(PORT), with the task worker"
@@ -38,6 +38,7 @@ help:
 	@echo "make bench       - HTTP load benchmark: gunicorn (DEBUG off) + wrk on a 10,000-post database (var/bench)"
 	@echo "make screenshots - every page type at 1280 px and 375 px (light theme) into var/screenshots/ (needs Chromium)"
 	@echo "make scale-demo  - two gunicorn servers + two task workers on PostgreSQL and Redis: sessions, cache, tasks"
+	@echo "make faults      - the fault suite: kills and stops Redis, PostgreSQL, workers and SMTP of its own under load (root)"
 	@echo "make clean       - remove the virtualenv, var/ (the SQLite database, media, bench data) and tool caches"
 
 $(PY):
@@ -104,8 +105,10 @@ restore: $(VENV)/.installed
 	@[ -n "$(FILE)" ] || { echo "Usage: make restore FILE=var/backups/portal-<timestamp>.sqlite3 (or .dump)" >&2; exit 1; }
 	$(PY) manage.py restore "$(FILE)"
 
+# The suite on every core (pytest-xdist); TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev messages
-	$(PY) -m pytest --durations=10
+	$(PY) -m pytest -n $(TEST_WORKERS) --durations=10
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
@@ -125,6 +128,11 @@ bench: $(VENV)/.installed-dev
 # Redis (SCALE_REDIS_URL, default db 14); see portal/scale_check.py. Needs both services running.
 scale-demo: $(VENV)/.installed
 	$(PY) -m portal.scale_check
+
+# The fault suite (portal/tests/faults/fault_suite.py): its own PostgreSQL cluster (pg_createcluster, so
+# root), Redis, SMTP server, gunicorn and db_worker, each made to fail; prints a table of what happened.
+faults: $(VENV)/.installed-dev
+	$(PY) -m pytest portal/tests/faults/fault_suite.py -m faults -s -p no:cacheprovider
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .

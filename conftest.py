@@ -6,6 +6,15 @@ from testing import clients
 from testing.factories import EditorFactory, UserFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_epoch_read(django_db_setup, django_db_blocker):
+    """With Redis, a process reads the cache epoch once (portal/cache.py): here, not inside a query budget."""
+    from django.core.cache import cache
+
+    with django_db_blocker.unblock():
+        cache.get("warm-up")
+
+
 @pytest.fixture(autouse=True)
 def _media_and_cache(settings, tmp_path):
     """Each test gets its own media folder and an empty cache."""

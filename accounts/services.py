@@ -237,7 +237,7 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
             community=community, member=user, role=Role.MEMBER, status=Status.INVITED, invited_by=inviter
         )
         _record(Event.INVITED, community=community, actor=inviter, member=user, after=_state(membership))
-        transaction.on_commit(lambda: _send_invitation(membership_id=membership.pk))
+        _send_invitation(membership_id=membership.pk)
         return membership
     email = User.objects.normalize_email(target)
     invitation = Invitation.objects.filter(
@@ -249,7 +249,7 @@ def invite(*, community: Community, inviter, username_or_email: str) -> Membersh
         )
         # The address itself is not recorded: it belongs to someone who has no account.
         _record(Event.INVITED_EMAIL, community=community, actor=inviter)
-    transaction.on_commit(lambda: _send_invitation(invitation_id=invitation.pk))
+    _send_invitation(invitation_id=invitation.pk)
     return invitation
 
 
@@ -287,10 +287,16 @@ def invite_many(*, community: Community, inviter, targets) -> list[InviteOutcome
 
 
 def _send_invitation(**ids):
+    """Enqueue the invitation's email inside the caller's transaction: it commits with the invitation.
+
+    ``invited_at`` names this sending (inviting an address again sends again):
+    the email's Message-ID is made from it, so a task run again after its
+    worker died does not send it twice.
+    """
     from .tasks import send_invitation
 
     # The inviter's language now: an invitation to an address without an account is written in it.
-    send_invitation.enqueue(**ids, language=translation.get_language())
+    send_invitation.enqueue(**ids, language=translation.get_language(), invited_at=timezone.now().isoformat())
 
 
 @transaction.atomic

@@ -7,18 +7,23 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from core.i18n import in_language_of
+from core.mail import set_message_id
 
 from .models import Invitation, Membership
 
 
 @task()
-def send_invitation(membership_id=None, invitation_id=None, language=None):
+def send_invitation(membership_id=None, invitation_id=None, language=None, invited_at=None):
     """Email an invitation: to a member (accept on the community page) or to an address (sign up).
 
     A member's invitation is written in their language (``User.language``, else
     the site's). An address without an account has no language of its own: its
     invitation is in the language the inviter was using when they invited
     (``language``, the request's), else the inviter's chosen one, else the site's.
+
+    ``invited_at`` names the sending: the Message-ID is made from it and the
+    invitation, so a run of this task after its worker died does not send the
+    email twice (``portal/mail.py``). Tasks enqueued without it are not deduplicated.
     """
     recipient, fallback = None, None
     if membership_id is not None:
@@ -63,4 +68,7 @@ def send_invitation(membership_id=None, invitation_id=None, language=None):
             [to],
         )
         message.attach_alternative(render_to_string("accounts/email/invitation.html", context), "text/html")
+    if invited_at:
+        kind, pk = ("membership", membership_id) if membership_id is not None else ("address", invitation_id)
+        set_message_id(message, "invitation", kind, pk, invited_at)
     message.send()

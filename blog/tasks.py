@@ -13,7 +13,11 @@ had one). The task, run by the worker (``db_worker``):
   new, so the member is looked at again on the next run;
 * claims the digest by setting ``digest_sent_at`` with a conditional UPDATE
   before sending, so two runs (or a task enqueued twice) send one email; a
-  failed send gives the claim back, and the next run tries again.
+  failed send gives the claim back, and the next run tries again;
+* is run again if its worker died (``portal/worker.py``): the command gives each
+  task its ``as_of``, the value it claims with, so a run that finds the claim
+  its own sends the digest that was perhaps never sent, under the same
+  Message-ID, which the site's mailer does not send twice (``portal/mail.py``).
 
 The email is plain text with an HTML alternative (``templates/blog/email/``),
 links to the member's settings and carries a signed one-click unsubscribe
@@ -23,7 +27,7 @@ not import.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -36,7 +40,7 @@ from django.utils import timezone
 
 from core.i18n import in_language_of
 from core.links import absolute_url
-from core.mail import UnsubscribableEmail
+from core.mail import UnsubscribableEmail, set_message_id
 
 from .models import Post
 from .services import digest_unsubscribe_token, followed_posts
@@ -78,26 +82,42 @@ def digest_posts(member, *, since):
 
 
 @task
-def send_digest(member_id: int) -> int:
-    """Email ``member_id`` their weekly digest if it is due and there is something new; returns 0 or 1."""
-    now = timezone.now()
+def send_digest(member_id: int, as_of: str | None = None) -> int:
+    """Email ``member_id`` their weekly digest if it is due and there is something new; returns 0 or 1.
+
+    ``as_of`` (from ``send_digests``) is the time the digest is claimed with; a
+    run that finds the member's digest claimed at exactly that time is this
+    task run again after its worker died, and sends it (once: see above).
+    """
+    now = datetime.fromisoformat(as_of) if as_of else timezone.now()
     User = get_user_model()
     member = members_due_a_digest(now).filter(pk=member_id).first()
+    resumed = False
+    if member is None and as_of:
+        member = (
+            User.objects.filter(pk=member_id, is_active=True, digest=User.Digest.WEEKLY, digest_sent_at=now)
+            .exclude(email="")
+            .first()
+        )
+        resumed = member is not None
     if member is None:
         return 0
-    previous = member.digest_sent_at
-    posts_qs = digest_posts(member, since=digest_since(member, now))
+    # The run that claimed did not keep the previous digest's time: a resumed one looks a week back.
+    previous = None if resumed else member.digest_sent_at
+    since = now - DIGEST_INTERVAL if resumed else digest_since(member, now)
+    posts_qs = digest_posts(member, since=since)
     posts = list(posts_qs[: DIGEST_MAX_POSTS + 1])
     if not posts:
         return 0
     total = len(posts) if len(posts) <= DIGEST_MAX_POSTS else posts_qs.count()
     # Claim this week's digest: a second task for the same member finds it taken.
-    claimed = (
+    claimed = resumed or (
         members_due_a_digest(now).filter(pk=member.pk, digest_sent_at=previous).update(digest_sent_at=now)
     )
     if not claimed:
         return 0
     message = build_digest_email(member, posts[:DIGEST_MAX_POSTS], total=total)
+    set_message_id(message, "weekly-digest", member.pk, now.isoformat())
     try:
         sent = mailers.default.send_messages([message])
     except OSError:

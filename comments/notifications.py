@@ -1,7 +1,9 @@
 """Comment emails, sent through django.tasks so that no request waits for a mail server.
 
-The four functions at the top are what ``comments.services`` calls after its
-transaction commits; each only enqueues a task. The tasks run in the worker
+The four functions at the top are what ``comments.services`` calls inside its
+transaction; each only enqueues a task. The database task backend stores a
+task as a row, so a comment and its notifications commit together or not at
+all, and a failure to enqueue fails the change. The tasks run in the worker
 (``python manage.py db_worker``): they decide who hears of what, render the
 emails (plain text with an HTML alternative, ``templates/comments/email/``)
 and send them.
@@ -32,9 +34,19 @@ digest just finds nothing and sends nothing).
 Every email carries a signed unsubscribe link (``unsubscribe_token``) that works
 without signing in, also as ``List-Unsubscribe`` with one-click support
 (RFC 8058). A send that fails (SMTP or network error) is logged and retried by
-``retry_notification`` after 1, then 5 minutes; the third failure is logged as
-an error and the email is dropped. A retry checks again that the email is
-still due (the member may have unfollowed, the comment may be gone).
+``retry_notification`` after 10 s, 1, 5 and 30 minutes and 2 hours
+(``RETRY_DELAYS``); the last failure fails that task (``NotificationNotSent``),
+which the admin's task list shows as failed with the error. A retry checks
+again that the email is still due (the member may have unfollowed, the comment
+may be gone).
+
+Delivery is at least once: a task whose worker died runs again
+(``portal/worker.py``). Each email has a stable Message-ID (``message_id``:
+the comment, or the digest's stamp, and the member), the same in every run and
+retry of it, and the site's mailer records the Message-IDs the server accepted
+and does not send one twice (``portal/mail.py``; docs/operations.md says where
+a duplicate remains possible). A member hears of a comment once, whatever kind
+of reader email it is, so the readers' emails share one Message-ID per member.
 """
 
 import logging
@@ -47,6 +59,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.cache import cache
 from django.core.mail import mailers
+from django.db import transaction
 from django.tasks import task
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -56,7 +69,7 @@ from django.utils.translation import gettext_lazy as _
 from blog.models import Post
 from core.i18n import in_language_of
 from core.links import absolute_url
-from core.mail import UnsubscribableEmail
+from core.mail import UnsubscribableEmail, stable_message_id
 
 from .models import (
     Comment,
@@ -96,18 +109,27 @@ TOPIC_LABELS = {
     THREAD: _("emails about new comments in this discussion"),
 }
 
-MAX_ATTEMPTS = 3
+# A mail server that refuses for a moment (greylisting, a restart) gets the email
+# seconds after it returns; one that stays away, over about two and a half hours.
+RETRY_DELAYS = (
+    timedelta(seconds=10),
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 DIGEST_SCHEDULED_KEY = "comments:moderation-digest-scheduled"
 UNSUBSCRIBE_SALT = "comments.notifications.unsubscribe"
 MODERATOR_PERMISSION = "comments.change_comment"
 
 
 def retry_delay(attempt: int) -> timedelta:
-    """How long to wait after failed attempt number ``attempt``: 1, 5, 25… minutes."""
-    return timedelta(minutes=5 ** (attempt - 1))
+    """How long to wait after failed attempt number ``attempt`` (``RETRY_DELAYS``)."""
+    return RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
 
 
-# --- Called by comments.services, after the transaction commits --------------
+# --- Called by comments.services, inside its transaction ---------------------
 
 
 def comment_published(comment_id):
@@ -129,25 +151,30 @@ def comment_returned(comment_id):
 def moderation_needed():
     """Something entered the moderation queue: editors get one batched digest.
 
-    The first call schedules the digest ``digest_minutes`` ahead and sets a cache
-    key that expires when the digest is due; calls meanwhile find the key and
-    schedule nothing, since the pending digest will list their items too.
+    The first call schedules the digest ``digest_minutes`` ahead; once its
+    transaction commits, a cache key that expires when the digest is due tells
+    the calls meanwhile that a digest is pending, which will list their items
+    too. The key is set after the commit, so that a change rolled back leaves no
+    key behind and the next item schedules a digest; two changes committing at
+    once may schedule two digests, and the second finds nothing left to list.
+    A cache that does not answer schedules a digest each time, never none.
     """
-    if cache.get(DIGEST_SCHEDULED_KEY):
-        return
+    try:
+        if cache.get(DIGEST_SCHEDULED_KEY):
+            return
+    except Exception:
+        logger.warning("The cache did not answer: scheduling a moderation digest anyway.", exc_info=True)
     delay = timedelta(minutes=DiscussionSettings.load().digest_minutes)
-    if not cache.add(DIGEST_SCHEDULED_KEY, True, timeout=delay.total_seconds()):
-        return
-    _enqueue(send_moderation_digest.using(run_after=timezone.now() + delay))
+    due = timezone.now() + delay
+    _enqueue(send_moderation_digest.using(run_after=due), stamp=due.isoformat())
+    transaction.on_commit(
+        lambda: cache.add(DIGEST_SCHEDULED_KEY, True, timeout=delay.total_seconds()), robust=True
+    )
 
 
 def _enqueue(task_, *args, **kwargs):
-    """Enqueue without ever failing the caller: the comment is already saved."""
-    try:
-        return task_.enqueue(*args, **kwargs)
-    except Exception:
-        logger.exception("Could not enqueue %s%r", task_.name, args)
-        return None
+    """Enqueue ``task_``; a failure raises, and fails the transaction the caller is in."""
+    return task_.enqueue(*args, **kwargs)
 
 
 # --- Tasks --------------------------------------------------------------------
@@ -178,22 +205,39 @@ def notify_comment_author(comment_id: int, kind: str, as_of: str | None = None):
 
 
 @task
-def send_moderation_digest():
-    """One email per editor listing the held comments and open flags no digest has listed yet."""
-    stamp = timezone.now()
-    Comment.objects.in_moderation_queue().filter(moderators_notified_at__isnull=True).update(
-        moderators_notified_at=stamp
-    )
-    CommentFlag.objects.filter(dismissed_at__isnull=True, moderators_notified_at__isnull=True).update(
-        moderators_notified_at=stamp
-    )
+def send_moderation_digest(stamp: str | None = None):
+    """One email per editor listing the held comments and open flags no digest has listed yet.
+
+    The digest claims them by setting their ``moderators_notified_at`` to its
+    ``stamp`` (given when it was scheduled, so the same in every run of this
+    task). Run again after its worker died, it finds its items already claimed,
+    claims no more and lists the same ones: the editors it had reached are not
+    sent it twice (the Message-ID is the stamp's), the others get it.
+    """
+    stamp = datetime.fromisoformat(stamp) if stamp else timezone.now()
+    with transaction.atomic():
+        claimed = (
+            Comment.objects.filter(moderators_notified_at=stamp).exists()
+            or CommentFlag.objects.filter(moderators_notified_at=stamp).exists()
+        )
+        if not claimed:
+            Comment.objects.in_moderation_queue().filter(moderators_notified_at__isnull=True).update(
+                moderators_notified_at=stamp
+            )
+            CommentFlag.objects.filter(dismissed_at__isnull=True, moderators_notified_at__isnull=True).update(
+                moderators_notified_at=stamp
+            )
     items = _digest_items(
-        Comment.objects.filter(moderators_notified_at=stamp),
-        CommentFlag.objects.filter(moderators_notified_at=stamp),
+        Comment.objects.in_moderation_queue().filter(moderators_notified_at=stamp),
+        CommentFlag.objects.filter(dismissed_at__isnull=True, moderators_notified_at=stamp),
     )
     if not items.comments and not items.flags:
         return 0
-    params = {"comment_ids": [c.pk for c in items.comments], "flag_ids": [f.pk for f in items.flags]}
+    params = {
+        "comment_ids": [c.pk for c in items.comments],
+        "flag_ids": [f.pk for f in items.flags],
+        "stamp": stamp.isoformat(),
+    }
     return _send([(editor, DIGEST, params, items) for editor in digest_editors()], attempt=1)
 
 
@@ -383,39 +427,76 @@ def _build_email(kind, member, subject):
     return message
 
 
+def message_id(kind: str, member, params: dict, subject) -> str | None:
+    """The stable Message-ID of the ``kind`` email to ``member``: the same in each run and retry of it.
+
+    A comment's readers hear of it once (one id per member, whatever the kind);
+    its author once that it was approved, and once each time it is sent back
+    (its ``returned_at``). A digest is named by its stamp. ``None`` for a
+    retry enqueued before digests had a stamp: such an email is not deduplicated.
+    """
+    if kind == DIGEST:
+        if not params.get("stamp"):
+            return None
+        return stable_message_id("comments-digest", params["stamp"], member.pk)
+    comment = subject
+    event = "published" if kind in READER_KINDS else kind
+    if kind == RETURNED:
+        event = f"returned-{comment.returned_at.isoformat() if comment.returned_at else ''}"
+    return stable_message_id("comment", comment.pk, comment.created.isoformat(), event, member.pk)
+
+
+class NotificationNotSent(Exception):
+    """The last attempt at an email failed: its task ends as failed, with this error in the task list."""
+
+
 def _send(planned, *, attempt: int) -> int:
     """Send each planned email (member, kind, params, subject); a failed one is retried on its own.
 
     Returns how many were sent. Only mail errors (``OSError``, which includes
-    ``smtplib.SMTPException``) are retried; a bug fails the task as it should.
+    ``smtplib.SMTPException``) are retried; a bug fails the task as it should,
+    and so does the last failed attempt (``NotificationNotSent``), once the
+    others planned were tried.
     """
     if not planned:
         return 0
     sent = 0
+    given_up = []
     connection = mailers.default
     with suppress(OSError):  # each send below tries again, and fails or not on its own
         connection.open()
     try:
         for member, kind, params, subject in planned:
             message = build_email(kind, member, subject)
+            stable_id = message_id(kind, member, params, subject)
+            if stable_id:
+                message.extra_headers["Message-ID"] = stable_id
             try:
                 sent += connection.send_messages([message])
             except OSError as error:
-                _after_failure(kind, member.pk, params, attempt, error)
+                if not _after_failure(kind, member.pk, params, attempt, error):
+                    given_up.append((kind, member.pk, error))
     finally:
         try:
             connection.close()
         except OSError:
             logger.warning("Closing the mail connection failed.", exc_info=True)
+    if given_up:
+        kind, member_id, error = given_up[0]
+        raise NotificationNotSent(
+            f"Gave up on the {kind} email to member {member_id} after {attempt} attempts: {error}"
+            + (f" (and {len(given_up) - 1} more)" if len(given_up) > 1 else "")
+        ) from error
     return sent
 
 
-def _after_failure(kind, member_id, params, attempt, error):
+def _after_failure(kind, member_id, params, attempt, error) -> bool:
+    """Log a failed send and enqueue its retry; ``False`` on the last attempt, which is given up."""
     if attempt >= MAX_ATTEMPTS:
         logger.error(
             "Giving up on the %s email to member %s after %s attempts: %s", kind, member_id, attempt, error
         )
-        return
+        return False
     delay = retry_delay(attempt)
     logger.warning(
         "Sending the %s email to member %s failed (attempt %s of %s: %s); retrying in %s.",
@@ -427,6 +508,7 @@ def _after_failure(kind, member_id, params, attempt, error):
         delay,
     )
     _enqueue(retry_notification.using(run_after=timezone.now() + delay), kind, member_id, params, attempt + 1)
+    return True
 
 
 # --- Unsubscribe links --------------------------------------------------------

@@ -2,7 +2,9 @@
 
 Every change that touches more than one row, records an audit event, or
 sends a notification happens here; views and the admin call these functions.
-Notifications are enqueued after the transaction commits.
+Notifications are enqueued inside the transaction (the task backend stores
+tasks as rows): a change and its notifications commit together or not at all,
+and a failure to enqueue one fails the change.
 """
 
 from django.contrib.auth import get_user_model
@@ -137,9 +139,9 @@ def comment_submit(
         ThreadSubscription.objects.get_or_create(post=post, member=author)
     if comment.is_approved:
         refresh_comment_counts(post_ids=[post.pk])
-        transaction.on_commit(lambda: notifications.comment_published(comment.pk))
+        notifications.comment_published(comment.pk)
     elif comment.is_pending:
-        transaction.on_commit(notifications.moderation_needed)
+        notifications.moderation_needed()
     return comment
 
 
@@ -175,7 +177,7 @@ def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
     comment.save()
     refresh_comment_counts(post_ids=[comment.post_id])
     if comment.is_pending and (was_returned or before != Status.PENDING):
-        transaction.on_commit(notifications.moderation_needed)
+        notifications.moderation_needed()
     return comment
 
 
@@ -232,7 +234,7 @@ def comment_flag(*, comment: Comment, member, reason: str, note: str = "") -> Co
         )
         record(comment, Action.HIDDEN, from_status=Status.APPROVED, to_status=Status.PENDING)
         refresh_comment_counts(post_ids=[comment.post_id])
-    transaction.on_commit(notifications.moderation_needed)
+    notifications.moderation_needed()
     return flag
 
 
@@ -278,8 +280,8 @@ def comments_moderate(*, comments, status: str, moderator, note: str = "") -> in
         )
     refresh_comment_counts(post_ids={c.post_id for c in changing})
     if status == Status.APPROVED:
-        published = [c.pk for c in changing]
-        transaction.on_commit(lambda: [notifications.comment_approved(pk) for pk in published])
+        for c in changing:
+            notifications.comment_approved(c.pk)
     return len(changing)
 
 
@@ -344,7 +346,7 @@ def comment_return(*, comment: Comment, moderator, note: str) -> Comment:
     comment.save()
     record(comment, Action.RETURNED, actor=moderator, from_status=before, to_status=Status.PENDING, note=note)
     refresh_comment_counts(post_ids=[comment.post_id])
-    transaction.on_commit(lambda: notifications.comment_returned(comment.pk))
+    notifications.comment_returned(comment.pk)
     return comment
 
 

@@ -60,12 +60,13 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
-    "portal.app_configs.TasksDatabaseConfig",  # django_tasks_db, with a translated name
     "portal",
     "accounts",
     "blog",
     "comments",
     "wordpress",
+    # django_tasks_db, with a translated name; after "portal", whose db_worker (portal/worker.py) is run.
+    "portal.app_configs.TasksDatabaseConfig",
 ]
 
 MIDDLEWARE = [
@@ -151,11 +152,17 @@ if DATABASE_REPLICA_URL:
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # Redis fails open (portal/cache.py): short timeouts, a circuit breaker per
+    # process, and an epoch in every key so that nothing stale survives an outage.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
+            "OPTIONS": {
+                "TIMEOUT_SECONDS": float(os.environ.get("REDIS_TIMEOUT", "0.25")),
+                "RETRY_SECONDS": float(os.environ.get("REDIS_RETRY_SECONDS", "2")),
+            },
         }
     }
 else:
@@ -246,8 +253,14 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Django 6.1 configures outgoing mail with MAILERS; the environment keeps the
-# familiar EMAIL_* names. The console backend prints mail during development.
-_email_backend = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# familiar EMAIL_* names. The console backend prints mail during development; in
+# production (DEBUG off) the default is SMTP, as Django's own, to EMAIL_HOST.
+_email_backend = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
 _email_options = {}
 if _email_backend.endswith("smtp.EmailBackend"):
     _email_options = {
@@ -261,7 +274,14 @@ if _email_backend.endswith("smtp.EmailBackend"):
 elif _email_backend.endswith("filebased.EmailBackend"):
     # One file per connection under EMAIL_FILE_PATH (the scale-out check counts them).
     _email_options = {"file_path": os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))}
-MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+# The site's mailer wraps that backend: a notification email (a stable Message-ID)
+# is recorded once the server took it and never sent twice (portal/mail.py).
+MAILERS = {
+    "default": {
+        "BACKEND": "portal.mail.SendOnceBackend",
+        "OPTIONS": {"backend": _email_backend, "options": _email_options},
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{PORTAL_NAME} <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

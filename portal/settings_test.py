@@ -1,6 +1,8 @@
 """Test settings: fast hashing, mail kept in memory, media in a temporary folder."""
 
+import os
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 from portal.settings import *  # noqa: F403
 
@@ -16,8 +18,15 @@ STORAGES = {
 if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    # CI points REDIS_URL at a database of its own: tests clear the cache.
+    # CI points REDIS_URL at a database of its own: tests clear the cache. Under
+    # pytest-xdist each worker takes the one below (gw1: 14 when given 15), as
+    # clearing empties the whole Redis database.
     CACHES["default"]["KEY_PREFIX"] = "portal-test"
+    _xdist_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if _xdist_worker:
+        _url = urlsplit(REDIS_URL)  # noqa: F405
+        _database = (int(_url.path.strip("/") or 0) - int(_xdist_worker.removeprefix("gw"))) % 16
+        CACHES["default"]["LOCATION"] = urlunsplit(_url._replace(path=f"/{_database}"))
 # Rate limits are off for the suite (many tests search, sign in or invite in a loop);
 # portal/tests/test_rate_limits.py turns the production values on.
 ACCOUNT_RATE_LIMITS = False

@@ -967,7 +967,8 @@ ADMIN_MODELS = {
     "auth.group": (lambda w: w.editors.pk, set()),
     "account.emailaddress": (lambda w: w.users["author"].emailaddress_set.get().pk, set()),
     "taggit.tag": (lambda w: w.tag.pk, ALL),
-    "django_tasks_database.dbtaskresult": (lambda w: w.task_result.pk, set(), {VIEW}),
+    # Read-only for everyone; editors read it too (comments migration 0011): failed notifications show there.
+    "django_tasks_database.dbtaskresult": (lambda w: w.task_result.pk, {VIEW}, {VIEW}),
     "accounts.user": (lambda w: w.users["author"].pk, set()),
     "accounts.community": (lambda w: w.circle.pk, set()),
     "accounts.membership": (lambda w: w.membership["community_member"].pk, set()),
@@ -1144,7 +1145,7 @@ ADMIN += [
         ("auth", False),
         ("account", False),
         ("taggit", True),
-        ("django_tasks_database", False),
+        ("django_tasks_database", True),
         ("accounts", False),
         ("blog", True),
         ("comments", True),

@@ -61,11 +61,14 @@ def is_postgresql_url(url):
 class LiveDatabase:
     """A database for a server under test: a SQLite file, or a PostgreSQL database made for it."""
 
-    def __init__(self, directory, name):
+    def __init__(self, directory, name, *, server_url=None, env=None):
+        """``server_url``: a PostgreSQL server to use instead of ``DATABASE_URL``'s; ``env``: more
+        environment for every process run on this database (``REDIS_URL``, ``EMAIL_*``, ...)."""
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.secret_key = secrets.token_urlsafe(50)  # the same across restarts: sessions stay valid
-        suite_url = os.environ.get("DATABASE_URL", "")
+        self.extra_env = dict(env or {})
+        suite_url = server_url or os.environ.get("DATABASE_URL", "")
         if is_postgresql_url(suite_url):
             self.vendor = "postgresql"
             self.name = f"portal_{name}_{os.getpid()}"
@@ -130,6 +133,7 @@ class LiveDatabase:
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         return env
 
     def manage(self, *args, timeout=120, check=True):

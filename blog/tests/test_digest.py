@@ -215,6 +215,39 @@ def test_a_failed_send_gives_the_week_back_for_the_next_run(reader):
     assert send_digest.call(reader.pk) == 1
 
 
+class WorkerKilled(BaseException):
+    """The worker stopped here: nothing in the task catches a BaseException, as nothing runs after SIGKILL."""
+
+
+def test_a_digest_task_run_again_after_its_worker_died_sends_the_digest_once(queue, reader, settings):
+    settings.MAILERS = {  # the site's mailer: a Message-ID the server took is not sent again
+        "default": {
+            "BACKEND": "portal.mail.SendOnceBackend",
+            "OPTIONS": {"backend": "django.core.mail.backends.locmem.EmailBackend"},
+        }
+    }
+    PostFactory(title="Fresh")
+    call_command("send_digests", stdout=mock.Mock())
+    (task,) = queue.results
+
+    # The worker dies once the week's digest is claimed, before the mail server took it.
+    with (
+        mock.patch("django.core.mail.backends.locmem.EmailBackend.send_messages", side_effect=WorkerKilled),
+        pytest.raises(WorkerKilled),
+    ):
+        task.task.call(*task.args, **task.kwargs)
+    reader.refresh_from_db()
+    assert reader.digest_sent_at is not None and mail.outbox == []
+
+    assert task.task.call(*task.args, **task.kwargs) == 1  # run again: the claim is its own
+    assert task.task.call(*task.args, **task.kwargs) == 0  # and again: sent already
+    (email,) = mail.outbox
+    assert "Fresh" in email.body
+    call_command("send_digests", stdout=mock.Mock())
+    assert queued_member_ids(queue) == [reader.pk]  # the same task only; no new one this week
+    assert len(queue.results) == 1
+
+
 def test_a_member_who_switched_the_digest_off_gets_nothing(reader):
     PostFactory(title="Fresh")
     User.objects.filter(pk=reader.pk).update(digest=NONE)

@@ -41,6 +41,8 @@ CURATION_PERMISSIONS = {
     ("blog", "view_historicalpost"),
     ("blog", "change_historicalpost"),
 }
+# The background tasks' results (migration 0011), read only: failed notification emails show there.
+TASK_PERMISSIONS = {("django_tasks_database", "view_dbtaskresult")}
 
 
 def test_group_has_exactly_the_editor_permissions():
@@ -58,6 +60,7 @@ def test_group_has_exactly_the_editor_permissions():
         | MODERATION_PERMISSIONS
         | PUBLISHING_PERMISSIONS
         | CURATION_PERMISSIONS
+        | TASK_PERMISSIONS
     )
 
 

@@ -1,7 +1,10 @@
-"""Comment emails: who gets what, the digest's batching, retries, and the enqueue-on-commit contract.
+"""Comment emails: who gets what, the digest's batching, retries, and enqueueing inside the transaction.
 
 Tests run with the dummy task backend: they assert what was enqueued, then
 run the queued tasks themselves (``queue.run()``) and look at ``mail.outbox``.
+That a comment and its tasks commit together or not at all, on the database
+backend, is test_notifications_commit_together.py; sending once, test_send_once.py
+in portal/tests.
 """
 
 import re
@@ -77,7 +80,7 @@ def queue():
 
 @pytest.fixture
 def submit(django_capture_on_commit_callbacks):
-    """comment_submit, with its on-commit callbacks run as after a real commit."""
+    """comment_submit, with its on-commit callbacks run as after a real commit (the digest's cache key)."""
 
     def submit(**kwargs):
         kwargs.setdefault("body", "A thought worth sharing.")
@@ -104,20 +107,18 @@ def prefer(member, **switches):
     NotificationPreference.objects.update_or_create(member=member, defaults=switches)
 
 
-# --- Enqueueing on commit -----------------------------------------------------
+# --- Enqueueing inside the transaction ------------------------------------------
 
 
-def test_a_published_comment_enqueues_its_notification_only_after_the_commit(
+def test_a_published_comment_enqueues_its_notification_inside_its_transaction(
     django_capture_on_commit_callbacks, queue
 ):
     post, member = PostFactory(), trusted_member()
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False):
         comment = services.comment_submit(post=post, author=member, body="Published at once.")
-    assert comment.is_approved
-    assert queue.pending() == []  # nothing leaves before the transaction commits
-    for callback in callbacks:  # the notification, and the page cache's invalidation
-        callback()
-    (result,) = queue.pending()
+        assert comment.is_approved
+        # Enqueued before the commit: the task's row is written by the comment's transaction.
+        (result,) = queue.pending()
     assert result.task.func is notifications.notify_new_comment.func
     assert result.args == [comment.pk]
     assert mail.outbox == []  # sending is the worker's job, not the request's
@@ -136,11 +137,28 @@ def test_approving_enqueues_the_authors_email_and_the_readers_emails(submit, mod
     assert {r.task.name for r in queue.pending()} == {"notify_comment_author", "notify_new_comment"}
 
 
-def test_a_failure_to_enqueue_is_logged_and_never_fails_the_request(submit, caplog):
-    with mock.patch("django.tasks.backends.dummy.DummyBackend.enqueue", side_effect=RuntimeError("down")):
-        comment = submit(post=PostFactory(), author=trusted_member())
-    assert Comment.objects.filter(pk=comment.pk, status=Status.APPROVED).exists()
-    assert "Could not enqueue notify_new_comment" in caplog.text
+def test_a_failure_to_enqueue_fails_the_whole_change(submit):
+    post, member = PostFactory(), trusted_member()
+    with (
+        mock.patch("django.tasks.backends.dummy.DummyBackend.enqueue", side_effect=RuntimeError("down")),
+        pytest.raises(RuntimeError, match="down"),
+    ):
+        submit(post=post, author=member, body="Never saved without its notification.")
+    assert not Comment.objects.filter(post=post).exists()
+    post.refresh_from_db()
+    assert post.comment_count == 0
+
+
+def test_a_failure_to_enqueue_an_approvals_emails_leaves_the_comment_held(submit, queue):
+    comment = submit(post=PostFactory(), author=UserFactory())
+    with (
+        mock.patch("django.tasks.backends.dummy.DummyBackend.enqueue", side_effect=RuntimeError("down")),
+        pytest.raises(RuntimeError),
+    ):
+        services.comment_moderate(comment=comment, status=Status.APPROVED, moderator=EditorFactory())
+    comment.refresh_from_db()
+    assert comment.is_pending
+    assert not comment.events.filter(action="approved").exists()
 
 
 # --- New comments: post author, replied-to author, followers ------------------
@@ -406,28 +424,37 @@ def test_items_moderated_before_the_digest_runs_are_not_listed(submit, moderate,
 # --- Retries ----------------------------------------------------------------
 
 
-def test_a_failed_send_is_retried_with_backoff_then_given_up(submit, queue, caplog):
+def test_a_failed_send_is_retried_with_backoff_then_fails_its_task(submit, queue, caplog):
     post = PostFactory()
     comment = submit(post=post, author=trusted_member())
-    runs = []
+    runs, failures = [], []
     with mock.patch(LOCMEM_SEND, side_effect=smtplib.SMTPServerDisconnected("gone")) as send:
         while pending := queue.pending():
             (result,) = pending
             queue.done.add(result.id)
             runs.append((timezone.now(), result))
-            result.task.call(*result.args, **result.kwargs)
-    assert send.call_count == 3
+            try:
+                result.task.call(*result.args, **result.kwargs)
+            except notifications.NotificationNotSent as error:
+                failures.append(error)
+    assert send.call_count == notifications.MAX_ATTEMPTS == 6
     assert mail.outbox == []
-    first, second, third = (result for _when, result in runs)
+    # The last attempt fails its task (FAILED in the task list, with this error and the SMTP one).
+    (failure,) = failures
+    assert str(failure) == (
+        f"Gave up on the post_comment email to member {post.author_id} after 6 attempts: gone"
+    )
+    assert isinstance(failure.__cause__, smtplib.SMTPServerDisconnected)
+    first, *retries = (result for _when, result in runs)
     assert first.task.func is notifications.notify_new_comment.func
     expected = ["post_comment", post.author_id, {"comment_id": comment.pk}]
-    assert (second.args, third.args) == ([*expected, 2], [*expected, 3])
+    assert [retry.args for retry in retries] == [[*expected, attempt] for attempt in range(2, 7)]
     delays = [result.task.run_after - when for (when, _r), (_w, result) in zip(runs, runs[1:], strict=False)]
-    assert [round(d.total_seconds() / 60) for d in delays] == [1, 5]
+    assert [round(d.total_seconds()) for d in delays] == [10, 60, 300, 1800, 7200]
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 2 and "attempt 1 of 3" in warnings[0] and "retrying in 0:01:00" in warnings[0]
+    assert len(warnings) == 5 and "attempt 1 of 6" in warnings[0] and "retrying in 0:00:10" in warnings[0]
     (error,) = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
-    assert f"Giving up on the post_comment email to member {post.author_id} after 3 attempts" in error
+    assert f"Giving up on the post_comment email to member {post.author_id} after 6 attempts" in error
 
 
 def test_a_retry_sends_once_the_server_is_back_and_only_to_the_one_who_missed_it(submit, queue):

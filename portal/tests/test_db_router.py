@@ -36,7 +36,7 @@ def test_reads_go_to_the_replica_and_writes_to_the_primary(replica):
     assert router.db_for_write(Post) == "default"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # leaves the data migrations rows
 def test_reads_inside_a_transaction_stay_on_the_primary(replica):
     """A service that locks rows and reads what it wrote must not read a lagging replica."""
     with transaction.atomic():

@@ -2,8 +2,9 @@
 the site.
 
 Each test runs manage.py in a subprocess with only the environment a
-production server would have (DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, an SMTP
-mail backend), so the settings module is read the way gunicorn reads it.
+production server must have (DEBUG=0, SECRET_KEY, ALLOWED_HOSTS; no mail
+setting: SMTP is the default then), so the settings module is read the way
+gunicorn reads it.
 """
 
 import json
@@ -43,7 +44,6 @@ def production_environment(tmp_path, **overrides):
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "learn.example.org",
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "VAR_DIR": str(tmp_path),
         }
     )
@@ -128,3 +128,22 @@ def test_production_settings_values(tmp_path):
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["SECURE_CSP"]["script-src"] == ["'self'"]
     assert values["SECURE_CSP"]["frame-ancestors"] == ["'none'"]
+
+
+MAIL_BACKEND_CODE = (
+    "import django; django.setup(); from django.core.mail import mailers; "
+    "inner = type(mailers.default.backend); print(inner.__module__ + '.' + inner.__name__)"
+)
+
+
+def test_production_sends_mail_over_smtp_without_a_mail_setting(tmp_path):
+    """No EMAIL_BACKEND in production: SMTP (Django's default), not the console, which would only log it."""
+    result = manage(production_environment(tmp_path), code=MAIL_BACKEND_CODE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_development_prints_mail_to_the_console(tmp_path):
+    result = manage(production_environment(tmp_path, DEBUG="1"), code=MAIL_BACKEND_CODE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"

@@ -1,6 +1,7 @@
 """Queue the weekly digest emails: run it daily (cron or a systemd timer: docs/operations.md)."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from blog.tasks import members_due_a_digest, send_digest
 
@@ -13,7 +14,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        member_ids = list(members_due_a_digest().order_by("pk").values_list("pk", flat=True))
+        now = timezone.now()
+        member_ids = list(members_due_a_digest(now).order_by("pk").values_list("pk", flat=True))
         for member_id in member_ids:
-            send_digest.enqueue(member_id)
+            # as_of: the time the task claims the digest with, and what names its email (blog/tasks.py).
+            send_digest.enqueue(member_id, as_of=now.isoformat())
         self.stdout.write(f"Queued {len(member_ids)} digest(s).")
