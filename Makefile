@@ -6,6 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address in the links of emails and of seed_demo's output (the worker has no request to take
+# it from): this server's, passed to the server, the worker and seed_demo. PORTAL_BASE_URL=... wins.
+PORTAL_BASE_URL ?= http://$(HOST):$(PORT)
 
 # Finds a Python of at least 3.12: $PYTHON if set, then the usual names (pyenv's
 # shims honour .python-version), then any pyenv-installed 3.12+.
@@ -60,16 +63,16 @@ migrate: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py seed_demo
+	PORTAL_BASE_URL='$(PORTAL_BASE_URL)' $(PY) manage.py seed_demo
 
 # The task worker (notification emails) runs in the background and stops when runserver
 # does. --no-reload keeps it one process that stops cleanly: restart after editing tasks.
 run: seed messages
 	@echo
 	@echo "Serving the portal on http://$(HOST):$(PORT)/  (sign in at http://$(HOST):$(PORT)/accounts/login/)"
-	@$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	@PORTAL_BASE_URL='$(PORTAL_BASE_URL)' $(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	PORTAL_BASE_URL='$(PORTAL_BASE_URL)' $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Translations: the .po catalogs in locale/ are the source (committed); the compiled .mo
 # files are built here from them (git-ignored). msgfmt comes with GNU gettext: installed with
@@ -95,7 +98,7 @@ makemessages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=var --ignore=node_modules
 
 worker: migrate
-	$(PY) manage.py db_worker
+	PORTAL_BASE_URL='$(PORTAL_BASE_URL)' $(PY) manage.py db_worker
 
 # Backups of the database in DATABASE_URL (SQLite online backup, or pg_dump) and MEDIA_ROOT.
 backup: $(VENV)/.installed

@@ -5,7 +5,8 @@ whose inline edits taggit's generic tagged items (the portal's posts use
 ``TaggedPost``) and whose merge view moved only those generic items and spoke
 English only. Here, "Merge selected tags" asks which of the selected tags to
 keep, on a confirmation page, then ``blog.services.merge_tags`` moves the
-posts and the followers onto it.
+posts and the followers onto it; the merged tags' addresses redirect to it. A
+tag whose slug is changed here keeps its old address as a redirect too.
 """
 
 from django.contrib import admin, messages
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from taggit.models import Tag
 
+from .models import TagRedirect
 from .services import merge_tags
 
 admin.site.unregister(Tag)
@@ -40,6 +42,14 @@ class TagAdmin(admin.ModelAdmin):
     def post_count_link(self, tag):
         url = reverse("admin:blog_post_changelist") + f"?tagged_items__tag__id__exact={tag.pk}"
         return format_html('<a href="{}">{}</a>', url, tag.post_count)
+
+    def save_model(self, request, obj, form, change):
+        # A new slug is a new address: the old one leads to the tag (blog.models.TagRedirect).
+        old_slug = form.initial.get("slug") if change else None
+        super().save_model(request, obj, form, change)
+        if old_slug and old_slug != obj.slug:
+            TagRedirect.objects.update_or_create(old_slug=old_slug, defaults={"tag": obj})
+            TagRedirect.objects.filter(old_slug=obj.slug).delete()
 
     def has_merge_permission(self, request):
         # An action's permissions are alternatives; a merge changes one tag and deletes the others.

@@ -27,6 +27,7 @@ import re
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import feedgenerator
@@ -34,11 +35,11 @@ from django.utils.html import escape, format_html, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
-from taggit.models import Tag
 
 from accounts.models import Community
 
 from .models import Category, Post
+from .views.posts import TagMoved, tag_or_redirect
 
 FEED_LENGTH = 20
 SUMMARY_WORDS = 50
@@ -204,8 +205,17 @@ class CategoryPostsFeed(PostsFeed):
 
 
 class TagPostsFeed(PostsFeed):
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except TagMoved as moved:  # the feed of a merged tag: the same feed of the kept one
+            match = request.resolver_match
+            return HttpResponsePermanentRedirect(
+                reverse(match.view_name, kwargs={**match.kwargs, "slug": moved.tag.slug})
+            )
+
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        return tag_or_redirect(slug)
 
     def title(self, tag):
         return _("Posts tagged “%(tag)s”") % {"tag": tag.name} + f" · {settings.PORTAL_NAME}"

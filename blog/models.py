@@ -486,6 +486,36 @@ class Follow(models.Model):
         return self.category or self.tag or self.member or self.community
 
 
+class TagRedirect(models.Model):
+    """An old address of a tag: the slug of a tag merged into ``tag``, or ``tag``'s slug before a change.
+
+    The tag page (and its feeds) at ``old_slug`` answers with a permanent
+    redirect to ``tag``'s page, so links and bookmarks to a merged spelling
+    keep working. A live tag with the same slug wins over the record. When
+    ``tag`` is merged in turn its records move to the tag kept then
+    (``blog.services.merge_tags``); when it is deleted they go with it.
+    """
+
+    old_slug = models.SlugField(_("old slug"), max_length=100, unique=True, allow_unicode=True)
+    tag = models.ForeignKey(
+        "taggit.Tag", verbose_name=_("tag"), on_delete=models.CASCADE, related_name="redirects"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tag redirect")
+        verbose_name_plural = _("tag redirects")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.tag_id}"
+
+    @classmethod
+    def target_of(cls, slug):
+        """The tag that ``slug`` is an old address of, or None."""
+        moved = cls.objects.filter(old_slug=slug).select_related("tag").first()
+        return moved.tag if moved is not None else None
+
+
 class Page(models.Model):
     """A site page (About, Contact, …) at its own path, as WordPress pages are; pages nest under a parent."""
 

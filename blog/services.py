@@ -20,6 +20,8 @@ blog may not import): it names the member and nothing else, does not expire,
 and switches ``digest`` to "none".
 """
 
+import re
+
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
@@ -30,7 +32,7 @@ from taggit.models import Tag
 from accounts.models import Community
 from core.page_cache import bump_content_version
 
-from .models import Category, Follow, Post, TaggedPost
+from .models import Category, Follow, Post, TaggedPost, TagRedirect
 from .search import tags_index_text
 
 DIGEST_UNSUBSCRIBE_SALT = "blog.digest.unsubscribe"
@@ -127,9 +129,14 @@ def merge_tags(*, into: Tag, tags) -> set[int]:
 
     A post or a follower that already had ``into`` keeps one row of it. The
     posts' indexed tag text is refreshed (bulk writes send no ``m2m_changed``),
-    and cached pages are invalidated. Returns the ids of the posts whose tags changed.
+    and cached pages are invalidated. The merged tags' addresses lead to
+    ``into`` (a ``TagRedirect`` each, and the ones that led to them); when
+    ``into`` had taggit's numbered slug (``peer-learning_1``) because a merged
+    spelling held the clean one, it takes the clean one, and its numbered
+    address redirects too. Returns the ids of the posts whose tags changed.
     """
-    merged = [tag.pk for tag in tags if tag.pk != into.pk]
+    merged_tags = [tag for tag in tags if tag.pk != into.pk]
+    merged = [tag.pk for tag in merged_tags]
     if not merged:
         return set()
     post_ids = set(TaggedPost.objects.filter(tag_id__in=merged).values_list("content_object_id", flat=True))
@@ -148,7 +155,19 @@ def merge_tags(*, into: Tag, tags) -> set[int]:
     Follow.objects.bulk_create(
         [Follow(follower_id=follower_id, tag=into) for follower_id in sorted(follower_ids - following_it)]
     )
-    Tag.objects.filter(pk__in=merged).delete()  # with their remaining post tags and follows
+    # Addresses that led to the merged tags lead to the kept one; then the tags go,
+    # with their remaining post tags and follows.
+    TagRedirect.objects.filter(tag_id__in=merged).update(tag=into)
+    Tag.objects.filter(pk__in=merged).delete()
+    old_slugs = [tag.slug for tag in merged_tags]
+    clean = into.slugify(into.name)
+    if re.fullmatch(re.escape(clean) + r"_\d+", into.slug) and not Tag.objects.filter(slug=clean).exists():
+        old_slugs.append(into.slug)
+        into.slug = clean
+        into.save(update_fields=["slug"])
+    for slug in old_slugs:
+        TagRedirect.objects.update_or_create(old_slug=slug, defaults={"tag": into})
+    TagRedirect.objects.filter(old_slug=into.slug).delete()  # its own address is no redirect
 
     names = {post_id: [] for post_id in post_ids}
     for post_id, name in TaggedPost.objects.filter(content_object_id__in=post_ids).values_list(

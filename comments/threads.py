@@ -29,6 +29,10 @@ from .models import Comment, DiscussionSettings
 from .services import may_edit, may_moderate_all
 
 PAGE_PARAM = "cpage"
+# The extra tag of a message that the comment section shows beside its comment
+# (views.comments.tell_beside); the post page's list of messages leaves it out
+# (templates/includes/_messages.html, with ``beside_comments``).
+BESIDE_COMMENT_TAG = "beside-comment"
 DISCUSSION_SETTINGS_CACHE_SECONDS = 600
 
 

@@ -21,7 +21,6 @@ CATEGORIES = (INDIVIDUAL, ORGANIZATIONAL)
 POST_STATUSES = ("draft", "review", "published")
 COMMENT_STATUSES = ("pending", "approved", "rejected", "spam")
 
-DEMO_URL = "http://127.0.0.1:8000"
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "demo-admin-pass"  # noqa: S105 - demo only, the command refuses to run with DEBUG off
 EDITOR_USERNAME = "editor"

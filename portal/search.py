@@ -22,6 +22,11 @@ the end the last.
 The page runs a constant number of queries whatever the data: the filters'
 categories and communities, one count per tab, one page of rows, and for
 posts the categories and tags of the page (prefetched).
+
+The tabs' links name their tab (``type``), and that tab opens. A search sent
+from the form opens the tab it was sent from (``prefer``; Posts by default),
+unless that tab has no result and the other has some: a hit is never hidden
+behind "0 posts found".
 """
 
 from dataclasses import dataclass
@@ -135,7 +140,13 @@ def search(request):
     user = request.user
     query = params.get("q", "")[:500]
     terms = parse_query(query)
-    tab = params.get("type") if params.get("type") in TABS else TABS[0]
+    # The tab the reader chose (the Posts and Comments links name theirs: ``type``). Without
+    # one, the tab the search was sent from (``prefer``, from the search form) or Posts,
+    # unless it has no result and the other tab has some: a word found only in a comment
+    # opens Comments.
+    chosen_tab = params.get("type") if params.get("type") in TABS else None
+    preferred_tab = params.get("prefer") if params.get("prefer") in TABS else TABS[0]
+    tab = chosen_tab or preferred_tab
     form = SearchFilterForm({k: v for k, v in params.items() if k != "q"}, user=user)
     context = {
         "query": query,
@@ -155,12 +166,17 @@ def search(request):
         comments = Paginator(
             search_comments(user, terms, filters).select_related("post", "author"), RESULTS_PER_PAGE
         )
+        counts = {"posts": posts.count, "comments": comments.count}
+        other = TABS[1] if tab == TABS[0] else TABS[0]
+        if chosen_tab is None and not counts[tab] and counts[other]:
+            tab = other
         paginator = posts if tab == "posts" else comments
         page = paginator.get_page(params.get("page"))
         context.update(
+            tab=tab,
             searched=True,
-            post_count=posts.count,
-            comment_count=comments.count,
+            post_count=counts["posts"],
+            comment_count=counts["comments"],
             page_obj=page,
             hits=_hits(page, tab, terms.words),
         )

@@ -7,6 +7,7 @@ without a secret key rather than falling back to an unsafe one.
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
@@ -388,6 +389,9 @@ PORTAL_LICENSE = {
 # The site's public address: links in emails are absolute, and the worker
 # that sends them has no request to take the host from.
 PORTAL_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where readers write to, shown in every page's footer and on the account pages that say
+# "write to us" (an email that did not arrive): the address emails are sent from, unless set.
+PORTAL_CONTACT_EMAIL = os.environ.get("PORTAL_CONTACT_EMAIL") or parseaddr(DEFAULT_FROM_EMAIL)[1]
 POSTS_PER_PAGE = int(os.environ.get("POSTS_PER_PAGE", "10"))
 RELATED_POSTS_COUNT = 5
 AVATAR_MAX_UPLOAD_BYTES = 5 * 1024 * 1024

@@ -1,13 +1,17 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from blog.models import Post
 from core.i18n import set_language_cookie
 
 
@@ -40,11 +44,30 @@ def switch_language(request, code):
         url=next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = "/"
+    next_url = _address_for_a_get(request, next_url)
     if request.method == "POST" and request.user.is_authenticated and request.user.language != code:
         # A plain UPDATE: no model signal, so the anonymous page cache is not flushed for this.
         get_user_model().objects.filter(pk=request.user.pk).update(language=code)
         request.user.language = code
     return set_language_cookie(HttpResponseRedirect(next_url), code)
+
+
+def _address_for_a_get(request, next_url):
+    """``next_url``, unless it is an address that takes only POSTs: then the page it belongs to.
+
+    A refused comment is shown at the comment form's address, ``/comments/post/<id>/``;
+    the footer sends the post's page as ``next`` from there (``page_address``), and a
+    ``next`` that still names the form's address (an older page, a typed link) leads
+    to the post's page too, if the reader may see it, else home: never to a 405.
+    """
+    try:
+        match = resolve(urlsplit(next_url).path)
+    except Resolver404:
+        return next_url
+    if match.view_name == "comments:post":
+        post = Post.objects.visible_to(request.user).filter(pk=match.kwargs["post_id"]).first()
+        return post.get_absolute_url() + "#respond" if post is not None else "/"
+    return next_url
 
 
 # Fields whose text is shown back on the CSRF failure page, so nothing written is lost.

@@ -12,7 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext
 from PIL import Image
 
 from accounts import services
@@ -26,6 +28,7 @@ from testing.factories import (
     SuperuserFactory,
     UserFactory,
 )
+from testing.pages import form_values, link
 from testing.queries import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -618,6 +621,38 @@ def test_approve_and_decline_requests(circle):
     response = client.post(url("decline", pk=first.pk), follow=True)
     assert "There is no pending request to decline." in response.content.decode()
     assert Membership.objects.filter(pk=first.pk, status="active").exists()
+
+
+@pytest.mark.parametrize(
+    "language, role, message",
+    [
+        ("en", Membership.Role.MODERATOR, "Lucía Mendoza is now a moderator."),
+        ("en", Membership.Role.OWNER, "Lucía Mendoza is now an owner."),
+        ("en", Membership.Role.MEMBER, "Lucía Mendoza is now a member."),
+        ("es", Membership.Role.MODERATOR, "Lucía Mendoza ahora modera esta comunidad."),
+        ("es", Membership.Role.OWNER, "Lucía Mendoza ahora es titular de esta comunidad."),
+        ("es", Membership.Role.MEMBER, "Lucía Mendoza ahora es miembro de esta comunidad."),
+    ],
+)
+def test_changing_a_role_says_what_the_member_now_is_in_a_sentence(circle, language, role, message):
+    community, owner = circle
+    lucia = MembershipFactory(
+        community=community,
+        member=UserFactory(display_name="Lucía Mendoza"),
+        role=Membership.Role.MEMBER if role != Membership.Role.MEMBER else Membership.Role.MODERATOR,
+    )
+    client = client_for(owner, language=language)
+
+    with translation.override(language):  # and back to English after the requests in Spanish
+        community_page = client.get(community.get_absolute_url()).content.decode()
+        manage_members = link(community_page, gettext("Manage members"), region="main")
+        members_page = client.get(manage_members.href).content.decode()
+        form = form_values(members_page, action=url("role", pk=lucia.pk))
+        response = client.post(url("role", pk=lucia.pk), {**form, "role": role}, follow=True)
+
+    assert message in response.content.decode()
+    lucia.refresh_from_db()
+    assert lucia.role == role
 
 
 def test_withdrawing_an_invitation(circle):

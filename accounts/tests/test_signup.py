@@ -1,6 +1,7 @@
 """The allauth journey through the real views: sign up, confirm, sign out, sign in."""
 
 import re
+from email.utils import parseaddr
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -9,8 +10,10 @@ from django.contrib import auth
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import User
+from testing.pages import link
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +138,52 @@ def test_sign_in_before_confirming_the_email_is_refused(client):
     # A fresh confirmation email is sent.
     assert len(mail.outbox) == 1
     assert confirmation_path(mail.outbox[0])
+
+
+CONTACT = "help@learn.example.org"
+WRITE_TO_US = f'Write to us at <a href="mailto:{CONTACT}">{CONTACT}</a>.'
+
+
+def test_the_check_your_email_page_says_where_to_write_if_nothing_arrives(client, settings):
+    settings.PORTAL_CONTACT_EMAIL = CONTACT
+
+    page = client.get(sign_up(client).url).content.decode()
+
+    assert "Verify Your Email Address" in page
+    assert WRITE_TO_US in page
+    assert "contact us" not in page.lower()  # allauth's text, with no address anywhere
+    assert link(page, CONTACT, region="footer").href == f"mailto:{CONTACT}"
+
+
+def test_the_password_reset_pages_say_where_to_write(client, settings):
+    settings.PORTAL_CONTACT_EMAIL = CONTACT
+
+    form_page = client.get(reverse("account_reset_password")).content.decode()
+    done_page = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"}, follow=True)
+
+    assert f"Any trouble resetting your password? {WRITE_TO_US}" in form_page
+    assert WRITE_TO_US in done_page.content.decode()
+    for page in (form_page, done_page.content.decode()):
+        assert "contact us" not in page.lower()
+
+
+def test_the_check_your_email_page_in_spanish(settings):
+    settings.PORTAL_CONTACT_EMAIL = CONTACT
+    client = Client()
+    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "es"})
+
+    with translation.override("en"):  # back to English after the requests in Spanish
+        page = client.get(sign_up(client).url).content.decode()
+
+    assert "Confirma tu dirección de correo" in page
+    assert f'Escríbenos a <a href="mailto:{CONTACT}">{CONTACT}</a>.' in page
+    assert "Contacto:" in page
+
+
+def test_the_contact_address_defaults_to_the_address_emails_come_from(settings):
+    assert parseaddr(settings.DEFAULT_FROM_EMAIL)[1] == settings.PORTAL_CONTACT_EMAIL
+    page = Client().get(reverse("account_login")).content.decode()
+    assert link(page, settings.PORTAL_CONTACT_EMAIL, region="footer")
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
@@ -291,6 +291,15 @@ def decline_membership(request, pk):
     return redirect("communities:members", slug=membership.community.slug)
 
 
+# One sentence per role, not "is now %(role)s": English needs its article, and other
+# languages may word each role their own way (a verb rather than a gendered noun).
+ROLE_CHANGED = {
+    Membership.Role.OWNER: pgettext_lazy("new role", "%(name)s is now an owner."),
+    Membership.Role.MODERATOR: pgettext_lazy("new role", "%(name)s is now a moderator."),
+    Membership.Role.MEMBER: pgettext_lazy("new role", "%(name)s is now a member."),
+}
+
+
 @login_required
 @require_POST
 def change_membership_role(request, pk):
@@ -301,11 +310,7 @@ def change_membership_role(request, pk):
     except ValidationError as error:
         _error_messages(request, error)
     else:
-        messages.success(
-            request,
-            _("%(name)s is now %(role)s.")
-            % {"name": membership.member.public_name, "role": Membership.Role(role).label.lower()},
-        )
+        messages.success(request, ROLE_CHANGED[role] % {"name": membership.member.public_name})
     return redirect("communities:members", slug=membership.community.slug)
 
 

@@ -4,22 +4,23 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from django.urls import include, path, reverse
+from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.models import Community, Membership
 from blog.models import Post
 from core.hostile_input import MAX_QUERY_STRING
-from portal import community_urls
-from portal import urls as portal_urls
 from testing.clients import client_for
 from testing.factories import (
     CommunityFactory,
     EditorFactory,
     MembershipFactory,
     PostFactory,
+    StaffFactory,
     UserFactory,
+    individual_learning,
 )
+from testing.pages import form_values, link, link_texts
 from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -346,9 +347,9 @@ def buttons(page):
         ("request", "requested", ["Request pending", "Withdraw my request", "Follow"]),
         ("invitation", "invited", ["Accept invitation", "Refuse invitation", "Follow"]),
         ("open", "member", ["Leave", "Follow"]),
-        ("open", "moderator", ["Leave", "Follow"]),
-        ("open", "owner", ["Leave", "Edit", "Manage members", "Follow"]),
-        ("invitation", "editor", ["Edit", "Manage members", "Follow"]),
+        ("open", "moderator", ["Leave", "Write a post", "Follow"]),
+        ("open", "owner", ["Leave", "Write a post", "Edit", "Manage members", "Follow"]),
+        ("invitation", "editor", ["Write a post", "Edit", "Manage members", "Follow"]),
     ],
 )
 def test_the_action_buttons_follow_the_policy_and_the_viewer(policy, viewer, expected):
@@ -367,43 +368,55 @@ def test_the_action_buttons_follow_the_policy_and_the_viewer(policy, viewer, exp
     main = page[page.index('id="main"') : page.index("</main>")]
 
     assert [b for b in buttons(main) if b not in ("Newer posts", "Older posts")] == expected
-    # No post editor exists yet, so no "Write a post" link, even for leaders.
-    assert "Write a post" not in main
 
 
-def write_post_view(request, slug):  # pragma: no cover - only reversed
-    raise AssertionError
+def writer_of(community, role):
+    """An owner or moderator of ``community`` (``role``), or an editor."""
+    if role == "editor":
+        return EditorFactory()
+    return MembershipFactory(community=community, role=role).member
 
 
-# A URLconf with a post editor, to see the "Write a post" link appear once one exists.
-urlpatterns = [
-    path(
-        "communities/",
-        include(
-            (
-                [
-                    path("<slug:slug>/write/", write_post_view, name="post_create"),
-                    *community_urls.urlpatterns,
-                ],
-                "communities",
-            )
-        ),
-    ),
-    *[pattern for pattern in portal_urls.urlpatterns if getattr(pattern, "namespace", None) != "communities"],
-]
-
-
-@pytest.mark.urls(__name__)
-def test_leaders_get_a_write_a_post_link_once_the_post_editor_exists():
-    community = CommunityFactory()
-    moderator = MembershipFactory(community=community, role=Membership.Role.MODERATOR).member
+@pytest.mark.parametrize("role", ["owner", "moderator", "editor"])
+def test_leaders_and_editors_write_a_members_only_post_from_the_community_page(role):
+    community = CommunityFactory(name="Night shift", visibility=Community.Visibility.PRIVATE)
     member = MembershipFactory(community=community).member
-    link = f'href="/communities/{community.slug}/write/"'
+    writer = writer_of(community, role)
+    client = client_for(writer)
 
-    assert link in community_page(client_for(moderator), community)[1]
-    assert link in community_page(client_for(EditorFactory()), community)[1]
-    assert link not in community_page(client_for(member), community)[1]
-    assert link not in community_page(client_for(), community)[1]
+    status, page = community_page(client, community)
+    button = link(page, "Write a post", region="main")
+    assert "btn" in button.classes
+    editor = client.get(button.href)
+    assert editor.status_code == 200
+    fields = form_values(editor.content.decode())
+    # The community is chosen and the post is for its members, as the page's button promised.
+    assert fields["community"] == [str(community.pk)] and fields["visibility"] == ["members"]
+
+    fields.update(
+        title=["Handover, the calm way"],
+        body=["We *hand over* at the bedside."],
+        categories=[str(individual_learning().pk)],
+        status=[Post.Status.PUBLISHED],
+    )
+    response = client.post(button.href, fields)
+
+    post = Post.objects.get(title="Handover, the calm way")
+    assert response.status_code == 302 and response["Location"] == post.get_absolute_url()
+    assert (post.author, post.community, post.visibility) == (writer, community, Post.Visibility.MEMBERS)
+    assert "Handover, the calm way" in community_page(client_for(member), community)[1]
+
+
+def test_no_write_a_post_button_for_those_who_may_not_post_into_the_community():
+    community = CommunityFactory()
+    member = MembershipFactory(community=community).member
+    leader_elsewhere = MembershipFactory(role=Membership.Role.OWNER).member
+    staff_without_posting = StaffFactory()  # staff, not an editor: the editor would refuse them
+
+    for reader in (None, UserFactory(), member, leader_elsewhere, staff_without_posting):
+        status, page = community_page(client_for(reader), community)
+        assert status == 200
+        assert "Write a post" not in link_texts(page, region="main")
 
 
 def populate_community(community, members, posts):

@@ -7,12 +7,13 @@ from django.template import Context, Template
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Community, Membership
 from blog.models import LearningPath, LearningPathStep, Post, StepCompletion
 from testing.clients import client_for
 from testing.factories import PostFactory, SuperuserFactory, UserFactory
+from testing.pages import link
 from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,35 @@ def test_hidden_and_members_only_posts_are_skipped_for_non_members():
     # Nor can an outsider mark the hidden step done.
     response = client_for(UserFactory()).post(done_url(step_of(learning_path, secret)))
     assert response.status_code == 404
+
+
+# --- finding the paths ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["visitor", "member"])
+def test_the_paths_are_reached_from_the_home_pages_band_and_every_pages_footer(signed_in):
+    post = PostFactory(title="Reflective practice")
+    make_path([post], title="Habits of reflection", slug="habits")
+    client = client_for(UserFactory() if signed_in else None)
+    home = client.get(reverse("blog:home")).content.decode()
+
+    band = link(home, "Browse the learning paths", region="main")
+    for page in (home, client.get(post.get_absolute_url()).content.decode()):
+        footer_link = link(page, "Learning paths", region="footer")
+        assert footer_link.href == band.href
+    paths_page = client.get(band.href)
+
+    assert paths_page.status_code == 200
+    assert "Habits of reflection" in paths_page.content.decode()
+
+
+def test_the_paths_link_in_spanish():
+    with translation.override("en"):  # the request switches this thread to Spanish: back to English after
+        home = client_for(language="es").get(reverse("blog:home")).content.decode()
+    assert link(home, "Itinerarios de aprendizaje", region="footer").href == reverse("blog:learning_paths")
+    assert link(home, "Ver los itinerarios de aprendizaje", region="main").href == reverse(
+        "blog:learning_paths"
+    )
 
 
 # --- the post page ------------------------------------------------------------------------------

@@ -6,7 +6,18 @@ from django.utils import timezone
 
 from accounts.models import Community, Membership
 from blog.models import Post
-from testing.factories import EditorFactory, PostFactory, UserFactory, individual_learning
+from testing.clients import client_for
+from testing.factories import (
+    CommunityFactory,
+    EditorFactory,
+    MembershipFactory,
+    PostFactory,
+    StaffFactory,
+    UserFactory,
+    individual_learning,
+)
+from testing.pages import link, link_texts
+from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +131,60 @@ def test_authors_edit_their_posts_and_others_cannot(client, community):
     )
     client.force_login(UserFactory())
     assert client.get(reverse("blog:post_edit", kwargs={"pk": post.pk})).status_code == 404
+
+
+# --- Finding the editor: the header's user menu --------------------------------------------------
+
+
+def header_of(client, url=None):
+    response = client.get(url or reverse("blog:home"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("role", ["owner", "moderator", "editor"])
+def test_leaders_and_editors_open_the_post_editor_from_the_header_menu(community, role):
+    writer = EditorFactory() if role == "editor" else member_of(community, role=role)
+    client = client_for(writer)
+
+    for page in (reverse("blog:home"), community.get_absolute_url(), reverse("blog:learning_paths")):
+        menu_item = link(header_of(client, page), "Write a post", region="header")
+        assert "dropdown-item" in menu_item.classes
+        response = client.get(menu_item.href)
+        assert response.status_code == 200
+        assert '<h1 class="h2">Write a post</h1>' in response.content.decode()
+
+
+def test_a_member_leading_a_community_past_the_menus_first_ten_still_finds_the_editor():
+    leader = UserFactory()
+    for number in range(11):
+        MembershipFactory(member=leader, community=CommunityFactory(name=f"Circle {number:02d}"))
+    MembershipFactory(
+        member=leader, community=CommunityFactory(name="Zeta circle"), role=Membership.Role.OWNER
+    )
+    client = client_for(leader)
+
+    menu_item = link(header_of(client), "Write a post", region="header")
+    assert client.get(menu_item.href).status_code == 200
+
+
+def test_no_write_a_post_item_for_those_the_editor_refuses(community):
+    staff_without_posting = StaffFactory()  # staff, not in the Editors group
+    requested_owner = member_of(community, role="owner", status="requested")
+    for reader in (None, UserFactory(), member_of(community), staff_without_posting, requested_owner):
+        client = client_for(reader)
+        assert "Write a post" not in link_texts(header_of(client))
+        if reader is not None:
+            assert client.get(reverse("blog:post_create")).status_code == 403
+
+
+def test_the_menu_item_costs_no_query_of_its_own(community):
+    """Whether the member leads a community comes from the communities menu's query."""
+    leader, member = member_of(community, role="moderator"), member_of(community)
+    home = reverse("blog:home")
+
+    leader_page = count_queries(client_for(leader), home, cold_cache=True)
+    member_page = count_queries(client_for(member), home, cold_cache=True)
+
+    assert "Write a post" in link_texts(header_of(client_for(leader)), region="header")
+    assert_same_count(member_page, leader_page)

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from taggit.models import Tag
 
-from blog.models import Follow, Post
+from blog.models import Follow, Post, TagRedirect
 from blog.services import follow
 from testing.clients import client_for
 from testing.factories import PostFactory, UserFactory
@@ -92,7 +92,8 @@ def test_readers_see_the_merged_tag_at_once(editor_client, spellings):
 
     merge(editor_client, [spellings["short"], spellings["long"]], into=spellings["long"])
 
-    assert visitor.get(short_page).status_code == 404
+    moved = visitor.get(short_page)
+    assert moved.status_code == 301 and moved["Location"] == long_page
     page = visitor.get(long_page).content.decode()
     assert "Short spelling" in page and "Long spelling" in page and "Both spellings" in page
     results = visitor.get(reverse("search"), {"q": "management"}).content.decode()
@@ -139,3 +140,96 @@ def test_the_merge_page_speaks_spanish(editor_client, spellings):
     assert "¿Qué etiqueta conservan las entradas?" in page
     assert "Fusionar etiquetas" in page
     assert "Which tag" not in page and "posts" not in page
+
+
+def tag_page(slug):
+    return reverse("blog:tag", kwargs={"slug": slug})
+
+
+def test_a_merged_tags_address_and_feeds_redirect_to_the_kept_tag(editor_client, spellings):
+    """A link to the merged spelling (a bookmark, an old page, a search engine) lands on the kept tag."""
+    short, long = spellings["short"], spellings["long"]
+    merge(editor_client, [short, long], into=long)
+    visitor = Client()
+
+    response = visitor.get(tag_page("km"), {"page": "1"}, follow=True)
+    assert response.redirect_chain == [(tag_page("knowledge-management") + "?page=1", 301)]
+    page = response.content.decode()
+    assert "Short spelling" in page and "Long spelling" in page
+    atom = reverse("blog:tag_feed_atom", kwargs={"slug": "km"})
+    response = visitor.get(atom)
+    assert response.status_code == 301
+    assert response["Location"] == reverse("blog:tag_feed_atom", kwargs={"slug": "knowledge-management"})
+    assert visitor.get(tag_page("never-a-tag")).status_code == 404
+
+
+def test_the_kept_tag_keeps_a_clean_slug(editor_client):
+    """ "Peer-Learning" came first and took peer-learning; "peer learning" got taggit's peer-learning_1.
+
+    Kept after the merge, "peer learning" takes the clean address, and its numbered one redirects.
+    """
+    PostFactory(title="Study circles", tags=["Peer-Learning"])
+    PostFactory(title="Learning pairs", tags=["peer learning"])
+    merged, kept = Tag.objects.get(name="Peer-Learning"), Tag.objects.get(name="peer learning")
+    assert (merged.slug, kept.slug) == ("peer-learning", "peer-learning_1")
+
+    response = merge(editor_client, [merged, kept], into=kept)
+
+    assert "“Peer-Learning” merged into “peer learning”: 1 post changed." in response.content.decode()
+    kept.refresh_from_db()
+    assert kept.slug == "peer-learning"
+    visitor = Client()
+    page = visitor.get(tag_page("peer-learning"))
+    assert page.status_code == 200
+    assert "Study circles" in page.content.decode() and "Learning pairs" in page.content.decode()
+    numbered = visitor.get(tag_page("peer-learning_1"))
+    assert numbered.status_code == 301 and numbered["Location"] == tag_page("peer-learning")
+    assert not TagRedirect.objects.filter(old_slug="peer-learning").exists()
+
+
+def test_a_slug_chosen_by_an_editor_is_kept(editor_client):
+    PostFactory(tags=["Peer-Learning", "peer learning"])
+    merged, kept = Tag.objects.get(name="Peer-Learning"), Tag.objects.get(name="peer learning")
+    Tag.objects.filter(pk=kept.pk).update(slug="peers")
+
+    merge(editor_client, [merged, kept], into=kept)
+
+    kept.refresh_from_db()
+    assert kept.slug == "peers"
+    assert Client().get(tag_page("peer-learning"))["Location"] == tag_page("peers")
+
+
+def test_merging_the_kept_tag_again_moves_its_old_addresses_along(editor_client, spellings):
+    merge(editor_client, [spellings["short"], spellings["long"]], into=spellings["long"])
+    PostFactory(title="Wiki gardening", tags=["wikis"])
+    wikis = Tag.objects.get(name="wikis")
+
+    merge(editor_client, [Tag.objects.get(name="knowledge management"), wikis], into=wikis)
+
+    visitor = Client()
+    for old in ("km", "knowledge-management"):
+        response = visitor.get(tag_page(old))
+        assert response.status_code == 301 and response["Location"] == tag_page("wikis")
+
+
+def test_a_tag_whose_slug_an_editor_changes_keeps_its_old_address(editor_client, spellings):
+    long = spellings["long"]
+    change = reverse("admin:taggit_tag_change", args=[long.pk])
+
+    response = editor_client.post(change, {"name": "knowledge management", "slug": "km-practice"})
+
+    assert response.status_code == 302
+    visitor = Client()
+    moved = visitor.get(tag_page("knowledge-management"))
+    assert moved.status_code == 301 and moved["Location"] == tag_page("km-practice")
+    assert "Long spelling" in visitor.get(tag_page("km-practice")).content.decode()
+
+
+def test_a_deleted_tags_addresses_are_gone(editor_client, spellings):
+    merge(editor_client, [spellings["short"], spellings["long"]], into=spellings["long"])
+
+    spellings["long"].delete()
+
+    visitor = Client()
+    assert visitor.get(tag_page("km")).status_code == 404
+    assert visitor.get(tag_page("knowledge-management")).status_code == 404

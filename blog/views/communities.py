@@ -8,7 +8,8 @@ members and posts.
 
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.generic import ListView
 
 from accounts import services
@@ -118,14 +119,19 @@ class CommunityDetailView(PostListMixin, ListView):
             more_members=member_count - len(members),
             parent=next((c for c in related if c.pk == community.parent_id), None),
             children=[c for c in related if c.pk != community.parent_id],
-            write_post_url=self._write_post_url() if rights["can_lead"] else None,
+            write_post_url=self._write_post_url(),
             **rights,
         )
         return context
 
     def _write_post_url(self):
-        """The post editor for this community, once another part of the site provides it."""
-        try:
-            return reverse("communities:post_create", kwargs={"slug": self.community.slug})
-        except NoReverseMatch:
+        """The post editor with this community chosen, for whoever may post into it: its owners and
+        moderators, and editors (``PostForm.writable_communities``); ``None`` for anyone else.
+
+        Staff pages load the permissions anyway (the navigation asks them); other members cost no query.
+        """
+        user, membership = self.request.user, self.membership
+        leads = membership is not None and membership.is_leader
+        if not (leads or (user.is_staff and user.has_perm("blog.add_post"))):
             return None
+        return f"{reverse('blog:post_create')}?{urlencode({'community': self.community.slug})}"

@@ -8,8 +8,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, Subquery
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -22,7 +23,7 @@ from core.markup import render_markdown
 from core.page_cache import content_version
 
 from ..forms import PostForm
-from ..models import Category, LearningPathStep, Post, reading_scope
+from ..models import Category, LearningPathStep, Post, TagRedirect, reading_scope
 from ..related import related_posts
 
 NEIGHBOURS_CACHE_SECONDS = 600
@@ -112,10 +113,12 @@ class HomeView(PostListMixin, ListView):
     content version and reading scope (``blog.models.reading_scope``), so any
     change to posts shows at once. "Most discussed this month" and the tag
     cloud are the same for everyone (public posts only) and cached for
-    ``HOME_CACHE_SECONDS``; the topics query also returns the number of public
-    posts, which is part of their key: a post published, scheduled into view
-    or deleted shows in the cloud at once, while new comments wait for the
-    timeout. Cold, the page runs three queries more than warm.
+    ``HOME_CACHE_SECONDS``. The topics query also returns the number of public
+    posts, which keys "Most discussed": a post published, scheduled into view
+    or deleted shows there at once, while new comments wait for the timeout.
+    The tag cloud is keyed by the content version, like the topics: a tag
+    merged, renamed or deleted leaves the cloud at once. Cold, the page runs
+    three queries more than warm.
     """
 
     template_name = "blog/home.html"
@@ -138,7 +141,8 @@ class HomeView(PostListMixin, ListView):
         )
         # Counting reads every post: the counts are cached per content version and
         # reading scope (core/page_cache.py), so the page counts once per change.
-        categories_key = f"blog:home:categories:{content_version()}:{reading_scope(self.request.user)}"
+        version = content_version()
+        categories_key = f"blog:home:categories:{version}:{reading_scope(self.request.user)}"
         categories = cache.get(categories_key)
         if categories is None:
             categories = list(
@@ -150,12 +154,21 @@ class HomeView(PostListMixin, ListView):
                 )
             )
             cache.set(categories_key, categories, HOME_CACHE_SECONDS)
+        # "Most discussed" waits for its timeout after new comments, but not after a post
+        # is published or deleted: its key is the number of public posts. The tag cloud
+        # links to tag pages, so it follows every change at once (a tag merged, renamed
+        # or deleted must not leave a link to a page that is gone): its key is the version.
         stamp = categories[0].public_posts if categories else "none"
-        key = f"blog:home:sidebar:{stamp}"
-        sidebar = cache.get(key)
-        if sidebar is None:
-            sidebar = {"most_discussed": most_discussed_posts(), "tag_cloud": tag_cloud()}
-            cache.set(key, sidebar, HOME_CACHE_SECONDS)
+        discussed_key = f"blog:home:most-discussed:{stamp}"
+        most_discussed = cache.get(discussed_key)
+        if most_discussed is None:
+            most_discussed = most_discussed_posts()
+            cache.set(discussed_key, most_discussed, HOME_CACHE_SECONDS)
+        cloud_key = f"blog:home:tag-cloud:{version}"
+        cloud = cache.get(cloud_key)
+        if cloud is None:
+            cloud = tag_cloud()
+            cache.set(cloud_key, cloud, HOME_CACHE_SECONDS)
         # Featured posts, chosen and ordered by editors, in a band at the top of the
         # first page: one query when there are any (the topics query counts them),
         # and they stay in the list below as well.
@@ -164,7 +177,8 @@ class HomeView(PostListMixin, ListView):
         any_featured = categories[0].featured_post_count if categories else True
         if any_featured and (page is None or page.number == 1):
             featured_posts = list(featured.order_by("featured_order", "-publish_at", "-pk")[:featured_limit])
-        context.update(categories=categories, featured_posts=featured_posts, **sidebar)
+        context.update(categories=categories, featured_posts=featured_posts)
+        context.update(most_discussed=most_discussed, tag_cloud=cloud)
         return context
 
 
@@ -202,11 +216,40 @@ class CategoryPostsView(PostListMixin, ListView):
         return super().get_context_data(category=self.category, subcategories=self.subcategories, **kwargs)
 
 
+def tag_or_redirect(slug) -> Tag:
+    """The tag at ``slug``; ``TagMoved`` when ``slug`` is an old address (``TagRedirect``); else a 404."""
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is not None:
+        return tag
+    kept = TagRedirect.target_of(slug)
+    if kept is None:
+        raise Http404("No such tag.")
+    raise TagMoved(kept)
+
+
+class TagMoved(Exception):
+    """The address names a tag merged into another (or renamed): a 301 to ``tag``'s page."""
+
+    def __init__(self, tag):
+        super().__init__(tag.slug)
+        self.tag = tag
+
+
 class TagPostsView(PostListMixin, ListView):
+    """A tag's posts. The address of a tag merged into another redirects (301) to the kept tag's page."""
+
     template_name = "blog/tag.html"
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except TagMoved as moved:
+            url = reverse("blog:tag", kwargs={"slug": moved.tag.slug})
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
+
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.tag = tag_or_redirect(self.kwargs["slug"])
         return self.posts().published().filter(tagged_items__tag=self.tag)
 
     def get_context_data(self, **kwargs):

@@ -1,6 +1,8 @@
+import re
 from dataclasses import dataclass
 
 from django import template
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
@@ -15,7 +17,7 @@ from blog.models import Post
 from comments import rules
 from comments.forms import CommentForm
 from comments.models import Comment
-from comments.threads import PAGE_PARAM, build_thread_page, discussion_settings
+from comments.threads import BESIDE_COMMENT_TAG, PAGE_PARAM, build_thread_page, discussion_settings
 from core.page_cache import content_version, fresh_value_placeholder, not_for_page_cache, with_fresh_values
 
 register = template.Library()
@@ -60,6 +62,11 @@ def comment_section(context, post):
     A view that re-renders the post page after a failed submission passes the
     bound form as ``comment_form`` so the member's text comes back to them.
     Without JavaScript, ``?replyto=<id>`` sets the form's parent.
+
+    Messages about a comment (``views.comments.tell_beside``: published, held,
+    updated, removed) are put first in that comment's ``<li>``, where the page
+    lands, in a ``role="status"`` box; at the top of the section when the
+    comment is not on this page. They are added after the cache, never stored.
     """
     request = context["request"]
     user = request.user
@@ -112,17 +119,52 @@ def comment_section(context, post):
 
 
 def _section(request, user, post, form, threads_html, summary, reply_to, closed):
+    # After the cache: a notice belongs to this request only.
+    threads_html, section_notices = _with_notices(threads_html, _notices(request))
     return {
         "request": request,
         "user": user,
         "post": post,
         "threads_html": mark_safe(threads_html),  # noqa: S308 (our template's output, escaped there)
+        "section_notices": section_notices,
         "thread_page": summary,
         "comment_form": form,
         "reply_to": reply_to,
         "closed": closed,
         "open": post.is_published and not closed,
     }
+
+
+NOTICE_HTML = '<div class="comment-notice alert alert-{} py-2 mb-2" role="status" tabindex="-1">{}</div>'
+
+
+def _notices(request) -> list[tuple[int | None, object]]:
+    """The messages to show beside a comment (``views.comments.tell_beside``), with the comment's id."""
+    found = []
+    storage = get_messages(request)
+    if not storage:  # len(): iterating an empty storage would mark it used, and the page uncacheable
+        return found
+    for message in storage:
+        tags = (message.extra_tags or "").split()
+        if BESIDE_COMMENT_TAG in tags:
+            ids = [int(tag[8:]) for tag in tags if tag.startswith("comment-") and tag[8:].isdigit()]
+            found.append((ids[0] if ids else None, message))
+    return found
+
+
+def _with_notices(threads_html: str, notices) -> tuple[str, list]:
+    """``threads_html`` with each notice first in its comment's ``<li>``; those whose comment
+    is not on this page are returned, for the top of the comment section."""
+    elsewhere = []
+    for comment_id, message in notices:
+        level = "danger" if message.level_tag == "error" else message.level_tag or "info"
+        notice = format_html(NOTICE_HTML, level, message)
+        opening = re.search(rf'<li id="comment-{comment_id}"[^>]*>', threads_html) if comment_id else None
+        if opening is None:
+            elsewhere.append(notice)
+        else:
+            threads_html = threads_html[: opening.end()] + notice + threads_html[opening.end() :]
+    return threads_html, elsewhere
 
 
 def _reader_key(post, user) -> str:

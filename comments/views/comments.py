@@ -21,7 +21,7 @@ from ..services import (
     may_moderate_comment,
     may_remove,
 )
-from ..threads import comment_page_url
+from ..threads import BESIDE_COMMENT_TAG, comment_page_url
 
 
 @require_POST
@@ -53,13 +53,27 @@ def post_comment(request, post_id):
         drop_parent = getattr(error, "code", None) == "bad_parent"
         return render_post_with_form(request, post, _form_shown_again(form, drop_parent=drop_parent))
     if comment.is_approved:
-        messages.success(request, _("Thanks, your comment is published."))
+        tell_beside(request, comment, messages.SUCCESS, _("Thanks, your comment is published."))
     else:
-        messages.info(
+        tell_beside(
             request,
+            comment,
+            messages.INFO,
             _("Thanks! Your comment is awaiting moderation. ") + rules.hold_explanation(comment, discussion),
         )
     return redirect(_back_to(comment, request.user))
+
+
+def tell_beside(request, comment, level, text):
+    """A message shown beside ``comment`` on the post page the member is sent back to.
+
+    The page lands on the comment (``#comment-<id>``), far below the messages at
+    the top: the comment section shows this one next to the comment, in a
+    ``role="status"`` box that the page's script focuses, so it is seen and read
+    out (``comments.templatetags.comment_tags``). Any other page shows it with
+    the other messages.
+    """
+    messages.add_message(request, level, text, extra_tags=f"{BESIDE_COMMENT_TAG} comment-{comment.pk}")
 
 
 def _form_shown_again(form, *, drop_parent=False):
@@ -73,11 +87,19 @@ def _form_shown_again(form, *, drop_parent=False):
 
 
 def render_post_with_form(request, post, form):
-    """The post page again, with the member's comment and its errors in the form."""
+    """The post page again, with the member's comment and its errors in the form.
+
+    The page answers a POST at an address that only takes POSTs; its address
+    for a GET (``page_address``: the language switcher's ``next``) is the post's
+    page, at the form. The form's own action ends in ``#respond``, so the browser
+    lands on the form, where the errors are; the page's script focuses the first.
+    """
     view = PostDetailView()
     view.setup(request, slug=post.slug)
     view.object = view.get_object()
-    context = view.get_context_data(object=view.object, comment_form=form)
+    context = view.get_context_data(
+        object=view.object, comment_form=form, page_address=post.get_absolute_url() + "#respond"
+    )
     return view.render_to_response(context, status=400)
 
 
@@ -118,10 +140,12 @@ def edit_comment(request, comment_id):
         if form.is_valid():
             comment = comment_edit(comment=comment, editor=request.user, body=form.cleaned_data["body"])
             if comment.is_approved:
-                messages.success(request, _("Your comment is updated."))
+                tell_beside(request, comment, messages.SUCCESS, _("Your comment is updated."))
             else:
-                messages.info(
+                tell_beside(
                     request,
+                    comment,
+                    messages.INFO,
                     _("Your comment is updated and awaits moderation. ")
                     + rules.hold_explanation(comment, discussion),
                 )
@@ -162,9 +186,14 @@ def remove_comment(request, comment_id):
             form.add_error("reason", error)
         else:
             if comment.author_id == user.pk:
-                messages.success(request, _("Your comment is removed."))
+                tell_beside(request, comment, messages.SUCCESS, _("Your comment is removed."))
             else:
-                messages.success(request, _("The comment is removed; readers see your reason in its place."))
+                tell_beside(
+                    request,
+                    comment,
+                    messages.SUCCESS,
+                    _("The comment is removed; readers see your reason in its place."),
+                )
             return redirect(_back_to(comment, user))
     return render(
         request, "comments/remove.html", {"comment": comment, "post": comment.post, "form": form}, status=400

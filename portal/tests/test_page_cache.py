@@ -7,6 +7,7 @@ then asserts what the next visitor sees.
 """
 
 import os
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
 from accounts import services as membership_services
 from accounts.models import Community, Membership
@@ -214,6 +216,74 @@ def test_a_scheduled_post_appears_when_its_time_comes_without_any_write(monkeypa
     response = visit(HOME)
     assert response["X-Page-Cache"] == "miss"
     assert "Scheduled reflections" in response.content.decode()
+
+
+# --- invalidation: tags ----------------------------------------------------------------
+
+
+def tag_cloud_links(page):
+    """The home page's tag cloud as {name: address}."""
+    cloud = re.search(r'<section class="tag-cloud.*?</section>', page, re.S)
+    if cloud is None:
+        return {}
+    return {name: href for href, name in re.findall(r'rel="tag" href="([^"]+)"[^>]*>([^<]+)</a>', cloud[0])}
+
+
+@pytest.fixture
+def two_spellings():
+    """ "Peer-Learning" first (peer-learning), then "peer learning" (taggit numbers it: peer-learning_1)."""
+    PostFactory(title="Study circles", tags=["Peer-Learning"])
+    PostFactory(title="Learning pairs", tags=["peer learning"])
+    return Tag.objects.get(name="Peer-Learning"), Tag.objects.get(name="peer learning")
+
+
+def test_a_tag_merge_shows_in_the_home_tag_cloud_at_once_and_old_links_lead_to_the_kept_tag(
+    two_spellings, editor_client
+):
+    merged, kept = two_spellings
+    before = tag_cloud_links(cached_visit(HOME).content.decode())
+    assert before == {"Peer-Learning": "/tag/peer-learning/", "peer learning": "/tag/peer-learning_1/"}
+
+    editor_client.post(
+        reverse("admin:taggit_tag_changelist"),
+        {
+            "action": "merge_selected_tags",
+            ACTION_CHECKBOX_NAME: [merged.pk, kept.pk],
+            "into": kept.pk,
+            "post": "yes",
+        },
+    )
+
+    assert tag_cloud_links(visit(HOME).content.decode()) == {"peer learning": "/tag/peer-learning/"}
+    # A visitor who loaded the home page before the merge follows either old link to the kept tag.
+    for old_link in before.values():
+        response = Client().get(old_link, follow=True)
+        assert response.status_code == 200, old_link
+        assert response.redirect_chain in ([], [("/tag/peer-learning/", 301)])
+        page = response.content.decode()
+        assert "Study circles" in page and "Learning pairs" in page
+
+
+def test_a_tag_renamed_in_the_admin_shows_in_the_home_tag_cloud_at_once(two_spellings, editor_client):
+    merged, _ = two_spellings
+    cached_visit(HOME)
+
+    editor_client.post(
+        reverse("admin:taggit_tag_change", args=[merged.pk]), {"name": "peer-to-peer", "slug": "peer-to-peer"}
+    )
+
+    links = tag_cloud_links(visit(HOME).content.decode())
+    assert links == {"peer learning": "/tag/peer-learning_1/", "peer-to-peer": "/tag/peer-to-peer/"}
+    assert Client().get("/tag/peer-learning/")["Location"] == "/tag/peer-to-peer/"
+
+
+def test_a_tag_deleted_in_the_admin_leaves_the_home_tag_cloud_at_once(two_spellings, editor_client):
+    merged, _ = two_spellings
+    cached_visit(HOME)
+
+    editor_client.post(reverse("admin:taggit_tag_delete", args=[merged.pk]), {"post": "yes"})
+
+    assert tag_cloud_links(visit(HOME).content.decode()) == {"peer learning": "/tag/peer-learning_1/"}
 
 
 # --- invalidation: comments ----------------------------------------------------------

@@ -348,6 +348,53 @@ def test_tabs_link_to_each_other_keeping_the_query(client):
     PostFactory(title="Orchard")
     html = page(client, q="orchard", tag="x", page="1")
     assert 'href="?q=orchard&amp;tag=x&amp;type=comments"' in html
+    assert 'href="?q=orchard&amp;tag=x&amp;type=posts"' in html
+
+
+def current_tab(html):
+    """The name of the tab marked as the current one ("Posts" or "Comments")."""
+    found = re.findall(r'<a class="nav-link active" aria-current="page" href="[^"]*">\s*(\w+)', html)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_word_found_only_in_a_comment_opens_the_comments_tab(client):
+    post = PostFactory(title="Garden notes", body="Beds and paths.")
+    CommentFactory(post=post, body="We tried hugelkultur last spring.")
+
+    html = page(client, q="hugelkultur")
+
+    assert current_tab(html) == "Comments"
+    assert "1 comment found." in html and "0 posts found." not in html
+    assert "We tried <mark>hugelkultur</mark> last spring." in html
+    # The empty Posts tab still opens when the reader asks for it.
+    posts = page(client, q="hugelkultur", type="posts")
+    assert current_tab(posts) == "Posts" and "0 posts found." in posts
+
+
+def test_a_search_sent_from_a_tab_stays_there_unless_only_the_other_tab_has_results(client):
+    post = PostFactory(title="Garden notes", body="Beds and paths.")
+    CommentFactory(post=post, body="Garden beds need compost.")
+    html = page(client, q="garden", type="comments")
+    assert current_tab(html) == "Comments"
+    assert '<input type="hidden" name="prefer" value="comments">' in html
+
+    assert current_tab(page(client, q="compost", prefer="comments")) == "Comments"
+    assert current_tab(page(client, q="paths", prefer="comments")) == "Posts"  # only a post has it
+    assert current_tab(page(client, q="garden", prefer="comments")) == "Comments"  # both have it
+
+
+def test_posts_open_first_when_they_match(client):
+    post = PostFactory(title="Hugelkultur beds")
+    CommentFactory(post=post, body="Hugelkultur works.")
+    PostFactory(title="Compost")
+
+    assert current_tab(page(client, q="hugelkultur")) == "Posts"
+    assert current_tab(page(client, q="compost")) == "Posts"  # posts only
+    nothing = page(client, q="zzyzx")
+    assert current_tab(nothing) == "Posts" and "0 posts found." in nothing
+    assert current_tab(page(client, q="hugelkultur", type="comments")) == "Comments"
+    assert '<input type="hidden" name="prefer"' not in page(client, q="hugelkultur")
 
 
 # --- Query budget ---------------------------------------------------------------

@@ -156,6 +156,16 @@ def test_printed_credentials_sign_in(client):
     assert editor.has_perm("comments.change_comment")
 
 
+def test_the_printed_sign_in_address_is_the_sites_own(settings):
+    """`make run PORT=8031` passes PORTAL_BASE_URL=http://127.0.0.1:8031 (portal/tests/test_make_run.py)."""
+    settings.PORTAL_BASE_URL = "http://127.0.0.1:8031"
+
+    output, _ = seed()
+
+    assert "Sign in at http://127.0.0.1:8031/accounts/login/" in output
+    assert ":8000" not in output
+
+
 def test_existing_account_keeps_its_password():
     User.objects.create_user("admin", "admin@example.org", "my own password")
     output, _ = seed()

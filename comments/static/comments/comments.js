@@ -6,6 +6,9 @@
  * With it, Reply moves the comment form under the comment being answered,
  * sets the form's hidden parent field and says "Replying to …"; Cancel reply
  * moves the form back. Forms marked data-confirm ask before they are sent.
+ *
+ * On load, the comment form's errors (a refused or invalid comment) or the
+ * message beside a comment (posted, held, updated, removed) take the focus.
  */
 (function () {
   "use strict";
@@ -78,6 +81,22 @@
         replyTo(parentId, replyLink.getAttribute("data-author-name"), false);
       }
     }
+  }
+
+  // A comment refused or invalid comes back with the page at the form (its action ends in
+  // #respond): focus the errors (or the first field in error), so they are seen and read out.
+  // A message about a comment (published, held, updated) is shown beside it: focus it too.
+  // The browser focuses the address's #fragment, or clears the focus, once the page is parsed,
+  // after this deferred script: the focus moves on the first frame after DOMContentLoaded.
+  var firstError = document.getElementById("comment-form-errors") ||
+    (form && form.querySelector("[aria-invalid=true], .is-invalid"));
+  var focusTarget = firstError || document.querySelector(".comment-notice");
+  if (focusTarget) {
+    document.addEventListener("DOMContentLoaded", function () {
+      requestAnimationFrame(function () {
+        focusTarget.focus();
+      });
+    });
   }
 
   document.addEventListener("submit", function (event) {

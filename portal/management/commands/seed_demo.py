@@ -442,7 +442,10 @@ class Command(BaseCommand):
             return
         roles = {demo.ADMIN_USERNAME: "superuser", demo.EDITOR_USERNAME: "staff, Editors group"}
         self.stdout.write("")
-        self.stdout.write(f"Sign in at {demo.DEMO_URL}{reverse('account_login')}", self.style.SUCCESS)
+        # PORTAL_BASE_URL: `make run` sets it to the address it serves on (HOST, PORT).
+        self.stdout.write(
+            f"Sign in at {settings.PORTAL_BASE_URL}{reverse('account_login')}", self.style.SUCCESS
+        )
         for member in demo.MEMBERS:
             role = roles.get(member.username, "member")
             self.stdout.write(f"  {member.username:<8} / {demo_password(member.username):<18} {role}")

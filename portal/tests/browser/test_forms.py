@@ -1,6 +1,7 @@
 """Forms sent with mistakes, in the browser: the error is shown beside the field, announced
 through aria-invalid and aria-describedby, what the member typed is kept, and axe finds
-nothing serious on the page with the errors.
+nothing serious on the page with the errors. A comment refused, invalid or published lands
+the page, and the focus, on its message.
 """
 
 import re
@@ -10,6 +11,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from testing.a11y import assert_accessible
+from testing.browser_world import browser_friendly_discussion
+from testing.factories import PostFactory
 
 # Every visible form field has a label; every field marked invalid names its visible error.
 FIELD_REPORT = """() => {
@@ -111,3 +114,71 @@ def test_edit_profile_errors_are_linked_and_keep_the_input(browser_page, axe_sou
     expect(website).to_have_value("mailto:ada@example.org")
     assert_fields_labelled_and_errors_linked(page, {"website": "valid URL"})
     assert_accessible(page, axe_source, "edit profile with errors")
+
+
+# --- Where the page lands after a comment is sent -------------------------------------
+
+
+def long_post(world):
+    """A post whose comment form is far below the top (about 3,000 px at 1280 px)."""
+    body = "\n\n".join(
+        f"Paragraph {n}: what we learned, and how we learned it, step by step." for n in range(60)
+    )
+    return PostFactory(title="A long read", body=body, author=world.editor)
+
+
+def assert_scrolled_to(page, locator):
+    """``locator`` is in the viewport, the page scrolled down to it (Bootstrap scrolls smoothly: waits)."""
+    page.wait_for_function("window.scrollY > 0")
+    expect(locator).to_be_in_viewport()
+
+
+def test_a_comment_sent_too_fast_lands_on_the_form_with_the_focus_on_its_error(browser_page, world):
+    browser_friendly_discussion(min_seconds_to_post=60)
+    post = long_post(world)
+    page = browser_page("ben", user=world.ben)
+    page.goto(post.get_absolute_url())
+    page.get_by_label(re.compile(r"^\s*Your comment")).fill("Typed faster than anyone can.")
+    page.get_by_role("button", name="Post comment").click()
+
+    expect(page).to_have_url(re.compile(r"/comments/post/\d+/#respond$"))
+    errors = page.locator("#comment-form-errors")
+    expect(errors).to_contain_text("faster than anyone can write")
+    expect(errors).to_be_focused()
+    assert_scrolled_to(page, errors)  # not 3,000 px below
+    expect(page.get_by_label(re.compile(r"^\s*Your comment"))).to_have_value("Typed faster than anyone can.")
+
+    # The language switcher leads back to the post's page (a GET), never to the form's address (405).
+    page.locator("footer").get_by_role("button", name="Español").click()
+    expect(page).to_have_url(re.compile(re.escape(post.get_absolute_url()) + "#respond$"))
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.locator("#comment-form")).to_be_visible()
+
+
+def test_an_empty_comment_lands_on_the_form_with_the_focus_on_the_field(browser_page, world):
+    post = long_post(world)
+    page = browser_page("ben", user=world.ben)
+    page.goto(post.get_absolute_url())
+    page.get_by_role("button", name="Post comment").click()
+
+    body = page.get_by_label(re.compile(r"^\s*Your comment"))
+    expect(body).to_have_attribute("aria-invalid", "true")
+    expect(body).to_be_focused()
+    assert_scrolled_to(page, body)
+
+
+def test_a_published_comment_lands_with_its_thanks_beside_it_focused(browser_page, world):
+    post = long_post(world)
+    page = browser_page("ben", user=world.ben)
+    page.goto(post.get_absolute_url())
+    page.get_by_label(re.compile(r"^\s*Your comment")).fill("Step by step is how I learn too.")
+    page.get_by_role("button", name="Post comment").click()
+
+    expect(page).to_have_url(re.compile(r"#comment-\d+$"))
+    comment = page.locator("li.comment", has_text="Step by step is how I learn too.")
+    notice = comment.locator(":scope > .comment-notice")
+    expect(notice).to_have_text("Thanks, your comment is published.")
+    expect(notice).to_have_attribute("role", "status")
+    expect(notice).to_be_focused()
+    assert_scrolled_to(page, notice)
+    expect(page.locator("main > .messages")).not_to_contain_text("Thanks")

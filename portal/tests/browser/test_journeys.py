@@ -83,8 +83,13 @@ def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, worl
     )
     grace.get_by_role("button", name="Post comment").click()
     mine = comment_item(grace, "Writing things down in public")
-    expect(mine.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
-    expect(mine.get_by_text("Your first comment is read by an editor")).to_be_visible()
+    # The page lands on it, the thanks and the reason beside it (in a status box), and on the comment.
+    expect(mine.locator(":scope > .comment-notice")).to_contain_text(
+        "Thanks! Your comment is awaiting moderation."
+    )
+    held = mine.locator(":scope > .comment-card .comment-held")
+    expect(held.get_by_text("Your comment is awaiting moderation.")).to_be_visible()
+    expect(held.get_by_text("Your first comment is read by an editor")).to_be_visible()
     comment = Comment.objects.get(author__username="grace")
     assert comment.status == Comment.Status.PENDING
 
