@@ -1,4 +1,4 @@
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -70,6 +70,20 @@ def _address_for_a_get(request, next_url):
     return next_url
 
 
+def _form_page(request):
+    """The page a refused form was sent from, for a "back" link: the Referer when it is on this site,
+    else the form's own address (``_address_for_a_get`` turns one that takes only POSTs into its page)."""
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        url=referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        candidate = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    else:
+        candidate = request.get_full_path()
+    return _address_for_a_get(request, candidate)
+
+
 # Fields whose text is shown back on the CSRF failure page, so nothing written is lost.
 WRITTEN_FIELDS = ("body", "text", "content", "note", "description", "bio", "excerpt", "title")
 
@@ -80,8 +94,9 @@ def csrf_failure(request, reason=""):
     The usual cause is a form left open so long that the session ended, or
     cookies blocked. The page says so, and shows back what the member wrote in
     the form's text fields (escaped, in read-only boxes) so they can copy it:
-    the form was refused, so nothing of it was saved. ``reason`` (Django's
-    technical reason) is logged by Django, never shown.
+    the form was refused, so nothing of it was saved, with a link back to the
+    page the form came from. ``reason`` (Django's technical reason) is logged
+    by Django, never shown.
     """
     written = []
     if request.method == "POST":
@@ -89,6 +104,7 @@ def csrf_failure(request, reason=""):
             value = request.POST.get(name, "").strip()
             if value:
                 written.append({"name": name, "value": value[:20000]})
-    response = render(request, "403_csrf.html", {"written": written}, status=403)
+    context = {"written": written, "form_page": _form_page(request)}
+    response = render(request, "403_csrf.html", context, status=403)
     add_never_cache_headers(response)
     return response

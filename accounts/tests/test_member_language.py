@@ -268,6 +268,15 @@ def test_the_profile_form_chooses_the_language_too():
     assert member.language == "es"
 
 
+def test_choosing_spanish_on_the_profile_says_so_in_spanish():
+    member = UserFactory(language="")
+    client = client_for(member)
+    data = {"display_name": member.display_name, "bio": "", "website": "", "digest": "none", "language": "es"}
+    page = client.post(reverse("accounts:edit_profile"), data, follow=True).content.decode()
+    assert "Tu perfil se ha actualizado." in page
+    assert "Your profile has been updated." not in page
+
+
 # --- Signing in applies it -------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -61,7 +61,9 @@ def edit_profile(request):
         form = ProfileForm(request.POST, request.FILES, instance=member)
         if form.is_valid():
             member = form.save()
-            messages.success(request, _("Your profile has been updated."))
+            # Said in the language the member just chose: the next page is in it.
+            with translation.override(member.language or translation.get_language()):
+                messages.success(request, _("Your profile has been updated."))
             response = redirect(member)
             if member.language and member.language != language_before:
                 set_language_cookie(response, member.language)  # the interface follows at once

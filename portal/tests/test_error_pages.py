@@ -12,6 +12,7 @@ from django.urls import include, path, reverse
 from testing.clients import client_for
 from testing.comments import comment_data
 from testing.factories import CommentFactory, PostFactory, UserFactory
+from testing.pages import link
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +148,30 @@ def test_a_comment_refused_by_the_csrf_check_explains_and_gives_the_text_back():
     assert "CSRF token" not in content and "Referer" not in content, "Django's technical reason is not shown"
     assert "no-cache" in response["Cache-Control"]
     assert post.comments.count() == 0
+    # The form's own address takes only POSTs: "back" leads to the post, at its form.
+    back = link(content, "Back to the page of the form").href
+    assert back == post.get_absolute_url() + "#respond"
+    assert client.get(back).status_code == 200
+
+
+@override_settings(DEBUG=False)
+def test_the_csrf_page_leads_back_to_the_page_the_form_came_from():
+    member = UserFactory()
+    client = client_for(member, enforce_csrf_checks=True, raise_request_exception=False)
+    profile = reverse("accounts:edit_profile")
+    response = client.post(profile, {"bio": "About me"}, HTTP_REFERER=f"http://testserver{profile}?tab=about")
+    assert response.status_code == 403
+    assert link(response.content.decode(), "Back to the page of the form").href == f"{profile}?tab=about"
+
+
+@override_settings(DEBUG=False)
+def test_the_csrf_page_never_leads_to_another_site():
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    response = client.post(
+        reverse("account_login"), {"login": "x"}, HTTP_REFERER="https://evil.example/phish"
+    )
+    back = link(response.content.decode(), "Back to the page of the form").href
+    assert back == reverse("account_login")
 
 
 @override_settings(DEBUG=False)

@@ -5,6 +5,7 @@ the page, and the focus, on its message.
 """
 
 import re
+import time
 
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -128,8 +129,14 @@ def long_post(world):
 
 
 def assert_scrolled_to(page, locator):
-    """``locator`` is in the viewport, the page scrolled down to it (Bootstrap scrolls smoothly: waits)."""
-    page.wait_for_function("window.scrollY > 0")
+    """``locator`` is in the viewport, the page scrolled down to it (Bootstrap scrolls smoothly: waits).
+
+    Polled from here: ``wait_for_function`` evaluates a string with eval, which the site's CSP refuses.
+    """
+    deadline = time.monotonic() + 10
+    while page.evaluate("() => window.scrollY") <= 0:
+        assert time.monotonic() < deadline, "the page did not scroll down"
+        page.wait_for_timeout(50)
     expect(locator).to_be_in_viewport()
 
 
