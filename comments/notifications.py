@@ -331,8 +331,12 @@ def _wants(member, kind: str) -> bool:
 
 
 def _may_read(member, post) -> bool:
-    """The rule of Post.objects.visible_to, for a post already loaded."""
-    return post.is_published or member.is_staff
+    """``Post.objects.visible_to``, the one rule: a members-only post's discussion reaches members only.
+
+    One query per recipient, in the worker: a follower who left the community,
+    or a draft's reader, hears nothing more of it.
+    """
+    return Post.objects.visible_to(member).filter(pk=post.pk).exists()
 
 
 def _is_shown(comment: Comment) -> bool:

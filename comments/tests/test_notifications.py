@@ -19,6 +19,7 @@ from django.tasks import default_task_backend
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Membership
 from blog.models import Post
 from comments import notifications, services
 from comments.models import (
@@ -31,7 +32,9 @@ from comments.models import (
 from testing.comments import comment_data
 from testing.factories import (
     CommentFactory,
+    CommunityFactory,
     EditorFactory,
+    MembershipFactory,
     PostFactory,
     StaffFactory,
     SuperuserFactory,
@@ -279,6 +282,23 @@ def test_followers_who_can_no_longer_read_the_post_get_nothing(submit, queue):
     Post.objects.filter(pk=post.pk).update(status=Post.Status.DRAFT)
     queue.run()
     assert [m.to for m in mail.outbox] == [[post.author.email]]  # staff may read drafts (visible_to)
+
+
+def test_a_follower_who_left_the_community_hears_nothing_of_its_members_only_post(submit, queue):
+    community = CommunityFactory()
+    former, member = UserFactory(), UserFactory()
+    for who in (former, member):
+        MembershipFactory(community=community, member=who)
+    post = PostFactory(community=community, visibility=Post.Visibility.MEMBERS, author=StaffFactory())
+    for who in (former, member):
+        services.thread_follow(post=post, member=who)
+    Membership.objects.filter(community=community, member=former).delete()
+
+    submit(post=post, author=trusted_member())
+    queue.run()
+
+    recipients = sorted(address for message in mail.outbox for address in message.to)
+    assert recipients == sorted([post.author.email, member.email])
 
 
 def test_a_comment_rejected_before_the_worker_runs_sends_nothing(submit, queue):
