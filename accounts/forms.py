@@ -214,8 +214,30 @@ def parent_choices(actor, community=None):
     return organizations.order_by("name")
 
 
+class JoinPolicySelect(forms.Select):
+    """The join policies, each marked with the visibilities that allow it and those it is the default of
+    (``Community.JOIN_POLICIES_BY_VISIBILITY``).
+
+    The form's script (``accounts/community-form.js``) disables the policies the chosen visibility
+    does not allow; without it, ``Community.clean`` refuses them with a message next to the field.
+    """
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        rule = Community.JOIN_POLICIES_BY_VISIBILITY
+        option["attrs"]["data-visibilities"] = " ".join(v for v, allowed in rule.items() if value in allowed)
+        defaults = " ".join(v for v, allowed in rule.items() if allowed[:1] == (value,))
+        if defaults:
+            option["attrs"]["data-default-for"] = defaults
+        return option
+
+
 class CommunityForm(forms.ModelForm):
-    """Create or edit a community. The logo is verified like an avatar and re-encoded on save."""
+    """Create or edit a community. The logo is verified like an avatar and re-encoded on save.
+
+    Only consistent settings are saved: ``Community.clean`` refuses a join policy that the
+    visibility does not allow (a private community cannot be open).
+    """
 
     logo = forms.FileField(
         label=_("Logo"),
@@ -227,7 +249,16 @@ class CommunityForm(forms.ModelForm):
     class Meta:
         model = Community
         fields = ["name", "description", "logo", "kind", "visibility", "join_policy", "parent"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "join_policy": JoinPolicySelect(attrs={"data-visibility-field": "visibility"}),
+        }
+        help_texts = {
+            "join_policy": _(
+                "Open is for public communities only: a private community is seen only by its members "
+                "and the people invited to it."
+            ),
+        }
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)

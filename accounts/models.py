@@ -104,7 +104,28 @@ class CommunityQuerySet(models.QuerySet):
         return self.filter(visibility=Community.Visibility.PUBLIC)
 
     def visible_to(self, user):
-        """Communities ``user`` may see: public ones, and private ones they belong to (staff: all)."""
+        """Communities ``user`` may see, in lists and on their page: the one rule of who sees a community.
+
+        Public ones, and the private ones that know ``user`` (staff: all): where
+        they are a member, are invited (they open its page to accept), or asked
+        to join before it became private. Knowing a private community is not
+        being inside it: its members, its members-only posts and following it are
+        for its active members (``inside_visible_to``; posts: ``Post.objects.visible_to``).
+        ``accounts.views.communities.may_see`` is this rule for a membership already loaded.
+        """
+        if user is not None and user.is_authenticated:
+            if user.is_staff:
+                return self.all()
+            return self.filter(
+                Q(visibility=Community.Visibility.PUBLIC)
+                | Q(pk__in=Membership.objects.filter(member=user).values("community"))
+            )
+        return self.public()
+
+    def inside_visible_to(self, user):
+        """Communities whose inside ``user`` may see (who is in them, following them): public ones,
+        and private ones they are an active member of (staff: all). An invitee is not inside yet.
+        """
         if user is not None and user.is_authenticated:
             if user.is_staff:
                 return self.all()
@@ -131,6 +152,15 @@ class Community(models.Model):
         OPEN = "open", _("Open: anyone can join")
         REQUEST = "request", _("By request: owners approve")
         INVITATION = "invitation", _("By invitation only")
+
+    # The join policies each visibility allows, the first being its default: the one rule
+    # (``clean``, the community form, the join service). A private community is seen only by
+    # the people it knows, so nobody else can join it at will. A later policy (open to the
+    # members of its organization, say) is added where it makes sense.
+    JOIN_POLICIES_BY_VISIBILITY = {
+        Visibility.PUBLIC: (JoinPolicy.OPEN, JoinPolicy.REQUEST, JoinPolicy.INVITATION),
+        Visibility.PRIVATE: (JoinPolicy.INVITATION, JoinPolicy.REQUEST),
+    }
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=120, unique=True, validators=[validate_community_slug])
@@ -195,6 +225,29 @@ class Community(models.Model):
     @property
     def is_private(self):
         return self.visibility == self.Visibility.PRIVATE
+
+    @classmethod
+    def join_policies_for(cls, visibility) -> tuple:
+        """The join policies a community of ``visibility`` may have (``JOIN_POLICIES_BY_VISIBILITY``)."""
+        return cls.JOIN_POLICIES_BY_VISIBILITY.get(visibility, ())
+
+    def clean(self):
+        super().clean()
+        allowed = self.join_policies_for(self.visibility)
+        if allowed and self.join_policy not in allowed:
+            raise ValidationError(
+                {
+                    "join_policy": ValidationError(
+                        _(
+                            "A private community cannot be open: only its members see it, so no one "
+                            "else can find it to join. Choose how people join, or make it public."
+                        )
+                        if self.is_private
+                        else _("Choose how people join this community."),
+                        code="policy_for_visibility",
+                    )
+                }
+            )
 
 
 class MembershipQuerySet(models.QuerySet):

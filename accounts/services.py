@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
@@ -115,9 +116,11 @@ def membership_join(*, community: Community, member) -> Membership:
             return invitation_accept(membership=existing, member=member)
         return existing
     policy = community.join_policy
-    if policy == Community.JoinPolicy.INVITATION:
-        raise PermissionDenied(_("This community is by invitation only."))
-    if community.is_private and policy == Community.JoinPolicy.OPEN:
+    # A policy its visibility does not allow (a private community saved as open before the rule)
+    # is read as invitation only.
+    if policy == Community.JoinPolicy.INVITATION or policy not in community.join_policies_for(
+        community.visibility
+    ):
         raise PermissionDenied(_("This community is by invitation only."))
     status = Status.ACTIVE if policy == Community.JoinPolicy.OPEN else Status.REQUESTED
     try:
@@ -297,6 +300,37 @@ def _send_invitation(**ids):
 
     # The inviter's language now: an invitation to an address without an account is written in it.
     send_invitation.enqueue(**ids, language=translation.get_language(), invited_at=timezone.now().isoformat())
+
+
+# --- The link of a member's invitation email -------------------------------------------
+
+MEMBER_INVITATION_SALT = "accounts.member-invitation"
+
+
+def member_invitation_token(membership: Membership) -> str:
+    """The signed token of the link in a member's invitation email: the membership and its member.
+
+    The link works for a signed-out reader (a phone's mail app): it explains the
+    invitation and signs them in back to the community's page. It answers only
+    while the membership it names exists, for that member.
+    """
+    return signing.dumps([membership.pk, membership.member_id], salt=MEMBER_INVITATION_SALT)
+
+
+def membership_from_invitation_token(token: str) -> Membership | None:
+    """The membership a ``member_invitation_token`` names, whatever its status now; ``None`` if it is
+    gone (refused, withdrawn, left). Raises ``signing.BadSignature`` if the token is not one of ours."""
+    try:
+        pk, member_id = signing.loads(token, salt=MEMBER_INVITATION_SALT)
+    except (ValueError, TypeError):
+        raise signing.BadSignature("Not an invitation token.") from None
+    if not (isinstance(pk, int) and isinstance(member_id, int)):
+        raise signing.BadSignature("Not an invitation token.")
+    return (
+        Membership.objects.select_related("community", "member", "invited_by")
+        .filter(pk=pk, member_id=member_id)
+        .first()
+    )
 
 
 @transaction.atomic

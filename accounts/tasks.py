@@ -1,20 +1,31 @@
 """Emails about communities, sent by the task worker."""
 
+from html import unescape
+
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.tasks import task
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from core.i18n import in_language_of
-from core.mail import set_message_id
+from core.links import absolute_url
+from core.mail import set_message_id, templated_email
 
+from . import services
 from .models import Invitation, Membership
 
 
 @task()
 def send_invitation(membership_id=None, invitation_id=None, language=None, invited_at=None):
-    """Email an invitation: to a member (accept on the community page) or to an address (sign up).
+    """Email an invitation: to a member (answered on the site) or to an address (sign up).
+
+    Built like the site's other emails (``templates/email/``: a greeting, the
+    site's name in the subject, a footer saying why it came). Its link works for
+    a signed-out reader: a member's leads to a page that explains the invitation
+    and signs them in back to the community's page, where they accept or refuse
+    it (``communities:member_invitation``, a signed link); an address's to the
+    page where they sign up (``communities:invitation``).
 
     A member's invitation is written in their language (``User.language``, else
     the site's). An address without an account has no language of its own: its
@@ -36,7 +47,12 @@ def send_invitation(membership_id=None, invitation_id=None, language=None, invit
             return
         community, inviter, to = membership.community, membership.invited_by, membership.member.email
         recipient = membership.member
-        link = settings.PORTAL_BASE_URL + community.get_absolute_url()
+        link = absolute_url(
+            reverse(
+                "communities:member_invitation",
+                kwargs={"token": services.member_invitation_token(membership)},
+            )
+        )
     else:
         invitation = (
             Invitation.objects.select_related("community", "invited_by")
@@ -47,27 +63,24 @@ def send_invitation(membership_id=None, invitation_id=None, language=None, invit
             return
         community, inviter, to = invitation.community, invitation.invited_by, invitation.email
         fallback = language or (inviter.language if inviter is not None else None)
-        link = settings.PORTAL_BASE_URL + reverse(
-            "communities:invitation", kwargs={"token": invitation.token}
-        )
+        link = absolute_url(reverse("communities:invitation", kwargs={"token": invitation.token}))
     if not to:
         return
     context = {
         "community": community,
         "inviter": inviter,
         "link": link,
-        "portal_name": settings.PORTAL_NAME,
         "new_member": membership_id is None,
+        # The inviter typed the member's username: greet them by name. An address has no name.
+        "greeting_name": recipient.public_name if recipient is not None else "",
+        "username": recipient.username if recipient is not None else "",
+        "recipient_address": to,
+        "about_community": Truncator(unescape(strip_tags(community.description_html))).words(60),
+        "portal_tagline": settings.PORTAL_TAGLINE,
+        "site_url": absolute_url("/"),
     }
     with in_language_of(recipient, fallback=fallback):
-        subject = render_to_string("accounts/email/invitation_subject.txt", context).strip()
-        message = EmailMultiAlternatives(
-            subject,
-            render_to_string("accounts/email/invitation.txt", context),
-            settings.DEFAULT_FROM_EMAIL,
-            [to],
-        )
-        message.attach_alternative(render_to_string("accounts/email/invitation.html", context), "text/html")
+        message = templated_email("accounts/email/invitation", context, to=[to])
     if invited_at:
         kind, pk = ("membership", membership_id) if membership_id is not None else ("address", invitation_id)
         set_message_id(message, "invitation", kind, pk, invited_at)

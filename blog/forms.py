@@ -60,13 +60,26 @@ class PostForm(forms.ModelForm):
             if not self.initial.get("language"):  # the new instance's blank default is in initial already
                 self.initial["language"] = interface_language()
         self.fields["language"].choices = [("", _("The site's default language")), *settings.LANGUAGES]
-        self.fields["community"].queryset = self.writable_communities()
-        self.fields["community"].required = not author.has_perm("blog.add_post")
-        self.fields["community"].empty_label = _("The whole portal (editors only)")
+        self.may_post_portal_wide = author.has_perm("blog.add_post")
+        community = self.fields["community"]
+        community.queryset = self.writable_communities()
+        # "The whole portal" is the empty choice, for those who may use it (editors); anyone
+        # else chooses one of the communities they lead.
+        community.required = not self.may_post_portal_wide
+        if self.may_post_portal_wide:
+            community.empty_label = _("The whole portal")
+            community.help_text = _(
+                "“The whole portal” for a post of the whole site; a community for a post on its page, "
+                "which may be for its members only."
+            )
+        else:
+            community.empty_label = _("Choose a community")
+            community.help_text = _("The community the post is for: one of those you lead.")
+            community.error_messages["required"] = _("Choose the community this post is for.")
 
     def writable_communities(self):
         """Communities whose posts the author may write: the ones they lead (editors: all)."""
-        if self.author.has_perm("blog.add_post"):
+        if self.may_post_portal_wide:
             return Community.objects.all()
         led = self.author.memberships.leaders().values("community")
         return Community.objects.filter(pk__in=led)

@@ -72,8 +72,12 @@ def check_followable(*, follower, target) -> str:
             raise FollowRefused(_("You cannot follow yourself."))
         if not target.is_active:
             raise FollowTargetHidden(_("There is no such member."))
-    elif kind == "community" and not Community.objects.visible_to(follower).filter(pk=target.pk).exists():
-        # A private community is followed by its members (and editors, who see every community).
+    elif (
+        kind == "community"
+        and not Community.objects.inside_visible_to(follower).filter(pk=target.pk).exists()
+    ):
+        # A private community is followed by its active members (and editors, who see every community):
+        # one that only invited the member is not theirs to follow yet.
         raise FollowTargetHidden(_("There is no such community."))
     return kind
 

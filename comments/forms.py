@@ -151,8 +151,12 @@ class CommentEditForm(CommentTextMixin, forms.Form):
 
 
 class FlagForm(forms.Form):
+    # Radio buttons with none checked: the member chooses the reason (a select would send its first).
     reason = forms.ChoiceField(
-        label=_("What is wrong with this comment?"), choices=CommentFlag.Reason.choices
+        label=_("What is wrong with this comment?"),
+        choices=CommentFlag.Reason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what is wrong with this comment.")},
     )
     note = forms.CharField(
         label=_("Anything an editor should know? (optional)"), required=False, max_length=500

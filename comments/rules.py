@@ -81,13 +81,49 @@ def evaluate(*, author, text, rules, check_first_comment=True):
         return Verdict(Comment.Status.PENDING, HoldReason.TOO_MANY_LINKS, str(links))
     if listed := find_listed(searchable, rules.moderation_list):
         return Verdict(Comment.Status.PENDING, HoldReason.MODERATION_WORD, listed)
-    if (
-        check_first_comment
-        and rules.hold_first_comment
-        and not Comment.objects.approved().filter(author=author).exists()
-    ):
+    if check_first_comment and rules.hold_first_comment and awaits_first_approval(author):
         return Verdict(Comment.Status.PENDING, HoldReason.FIRST_COMMENT)
     return Verdict(Comment.Status.APPROVED)
+
+
+# --- The first-comment hold and what lifts it -----------------------------------------
+#
+# The promise made to a held member: "Once one of your comments is approved, the next ones
+# appear at once." A comment is held for this reason only while its author has nothing
+# approved (``awaits_first_approval``), and approving one of the author's comments releases
+# their others held for that reason alone (``released_by_approval``): not those held for
+# links or listed words, hidden by flags, sent back or removed. Anything later held the same
+# way (a member's first post, say) gives its hold reason the same meaning and uses the same
+# two functions; ``comments.services.comments_moderate`` applies the release to comments.
+
+HOLDS_LIFTED_BY_APPROVAL = frozenset({HoldReason.FIRST_COMMENT})
+
+
+def awaits_first_approval(author) -> bool:
+    """True while ``author`` has no approved comment: what ``hold_first_comment`` holds."""
+    return not Comment.objects.approved().filter(author=author).exists()
+
+
+def released_by_approval(held, author_ids):
+    """Of ``held``, what an approval of their author's work releases: pending only because the
+    author had nothing approved yet.
+
+    ``held`` is a queryset of anything held like comments (``author``, ``status`` with
+    ``"pending"``, ``hold_reason``); ``author_ids`` are the authors who now have an approved comment.
+    """
+    return held.filter(
+        author_id__in=author_ids, status=Comment.Status.PENDING, hold_reason__in=HOLDS_LIFTED_BY_APPROVAL
+    )
+
+
+def comments_released_by_approval(author_ids):
+    """The comments an approval of a comment by one of ``author_ids`` publishes with it.
+
+    Only comments waiting in the moderation queue (not sent back, not removed) and with no open
+    flag: a comment hidden by flags waits for an editor whatever its author's record.
+    """
+    open_flags = CommentFlag.objects.filter(dismissed_at__isnull=True).values("comment_id")
+    return released_by_approval(Comment.objects.in_moderation_queue(), author_ids).exclude(pk__in=open_flags)
 
 
 def hold_explanation(comment, rules):
@@ -114,7 +150,9 @@ def hold_explanation(comment, rules):
     if reason == HoldReason.FLAGGED:
         return _("Several members flagged this comment, so it is hidden until an editor reviews it.")
     if reason == HoldReason.RETURNED:
-        return _("An editor sent this comment back to you: revise it and send it again.")
+        if comment.is_returned:
+            return _("An editor sent this comment back to you: revise it and send it again.")
+        return _("You revised this comment: an editor reads it again before it appears.")
     return _("Your comment is awaiting moderation.")
 
 

@@ -10,7 +10,7 @@ and a failure to enqueue one fails the change.
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +36,7 @@ def member_may_skip_moderation(user) -> bool:
     """WordPress's rule: a member with a previously approved comment is trusted; so are editors."""
     if user.has_perm("comments.change_comment"):
         return True
-    return Comment.objects.approved().filter(author=user).exists()
+    return not rules.awaits_first_approval(user)
 
 
 def may_moderate_all(user) -> bool:
@@ -155,11 +155,12 @@ def comment_edit(*, comment: Comment, editor, body: str) -> Comment:
     body = rules.clean_body(body)
     was_returned = comment.is_returned
     before = comment.status
-    verdict = rules.evaluate(author=editor, text=body, rules=discussion, check_first_comment=was_returned)
+    verdict = rules.evaluate(author=editor, text=body, rules=discussion, check_first_comment=False)
     comment.body = body
     comment.edited_at = timezone.now()
     if was_returned:
-        # A revised comment goes back to the queue whatever the rules say.
+        # A revised comment goes back to the queue whatever the rules say, held as a revision
+        # (never as a first comment, which another approval would publish unread).
         comment.status = Status.PENDING if verdict.status == Status.APPROVED else verdict.status
         comment.hold_reason = verdict.hold_reason or HoldReason.RETURNED
         comment.hold_detail = verdict.detail[:200]
@@ -246,22 +247,46 @@ def comments_moderate(*, comments, status: str, moderator, note: str = "") -> in
     alone, like comments that no longer exist. Idempotent: comments already in
     ``status`` are left alone, and rows are locked so that two moderators
     acting at once produce one change and one audit event.
+
+    Approving a member's comment keeps the first-comment promise: their other
+    comments held only because they had nothing approved yet are published with
+    it (``rules.comments_released_by_approval``), wherever they are, as their next
+    comments would be at once; each with its audit event, count and notifications,
+    like any approval. They are not counted in the number returned.
     """
     now = timezone.now()
-    changing = list(
-        Comment.objects.moderatable_by(moderator)  # only what the moderator may moderate
-        .select_for_update()
-        .filter(pk__in=comments.values("pk"))
-        .exclude(status=status)
-        .only("pk", "post_id", "status", "hold_reason")
+    chosen = Comment.objects.moderatable_by(moderator).filter(pk__in=comments.values("pk"))
+    rows = Q(pk__in=chosen.values("pk"))
+    if status == Status.APPROVED:
+        authors = chosen.exclude(status=status).exclude(author=None).values_list("author_id", flat=True)
+        if authors := set(authors):
+            rows |= Q(author_id__in=authors, status=Status.PENDING)
+    # Every row this may change is locked in one statement, in one order: two moderators
+    # approving two comments of one member wait for each other instead of deadlocking. What
+    # changes is read after the lock, by statements that see what others committed meanwhile.
+    locked = list(
+        Comment.objects.select_for_update().filter(rows).order_by("pk").values_list("pk", flat=True)
     )
+    fields = ("pk", "post_id", "status", "hold_reason", "author_id")
+    changing = list(chosen.filter(pk__in=locked).exclude(status=status).only(*fields))
     if not changing:
         return 0
     ids = [c.pk for c in changing]
+    released = []
+    if status == Status.APPROVED:
+        approved_authors = {c.author_id for c in changing if c.author_id}
+        released = list(
+            rules.comments_released_by_approval(approved_authors)
+            .filter(pk__in=locked)
+            .exclude(pk__in=ids)
+            .only(*fields)
+        )
+    released_ids = {c.pk for c in released}
     update = {"status": status, "moderated_by": moderator, "moderated_at": now}
     if status != Status.PENDING:
         update.update(hold_reason="", hold_detail="", returned_at=None)
-    Comment.objects.filter(pk__in=ids).update(**update)
+    Comment.objects.filter(pk__in=[*ids, *released_ids]).update(**update)
+    release_note = _("Published with an approved comment by the same member (first-comment hold).")
     ModerationEvent.objects.bulk_create(
         ModerationEvent(
             comment_id=c.pk,
@@ -269,18 +294,18 @@ def comments_moderate(*, comments, status: str, moderator, note: str = "") -> in
             action=STATUS_ACTIONS[status],
             from_status=c.status,
             to_status=status,
-            note=note,
+            note=release_note if c.pk in released_ids else note,
         )
-        for c in changing
+        for c in changing + released
     )
     if status != Status.PENDING:
         # A decision on a comment answers the flags raised against it.
         CommentFlag.objects.filter(comment_id__in=ids, dismissed_at__isnull=True).update(
             dismissed_at=now, dismissed_by=moderator
         )
-    refresh_comment_counts(post_ids={c.post_id for c in changing})
+    refresh_comment_counts(post_ids={c.post_id for c in changing + released})
     if status == Status.APPROVED:
-        for c in changing:
+        for c in changing + released:
             notifications.comment_approved(c.pk)
     return len(changing)
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
 
 class _OneLineHeader(str):
@@ -56,4 +57,32 @@ def stable_message_id(*parts) -> str:
 def set_message_id(message, *parts):
     """Give ``message`` the stable Message-ID of ``parts`` (``stable_message_id``); returns the message."""
     message.extra_headers["Message-ID"] = stable_message_id(*parts)
+    return message
+
+
+def subject_line(text) -> str:
+    """An email's subject as every email of the site has it: ``[<PORTAL_NAME>] text`` on one line.
+
+    Whitespace runs (new lines from a template, from a name) become single spaces:
+    a header holds no line break.
+    """
+    return f"[{settings.PORTAL_NAME}] {' '.join(str(text).split())}"
+
+
+def templated_email(template: str, context: dict, *, to, message_class=EmailMultiAlternatives, **kwargs):
+    """A text + HTML email from ``<template>_subject.txt``, ``<template>_message.txt`` and ``_message.html``.
+
+    Rendered in the active language (wrap the call in ``core.i18n.in_language_of``);
+    the subject gets the site's prefix (``subject_line``). The templates extend
+    ``email/base_message.html`` and ``.txt``: greeting, body, footer, the page's ``lang``.
+    """
+    context = {"portal_name": settings.PORTAL_NAME, **context}
+    message = message_class(
+        subject=subject_line(render_to_string(f"{template}_subject.txt", context)),
+        body=render_to_string(f"{template}_message.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=list(to),
+        **kwargs,
+    )
+    message.attach_alternative(render_to_string(f"{template}_message.html", context), "text/html")
     return message

@@ -23,6 +23,9 @@ urlpatterns = [
     path("", blog_views.CommunityDirectoryView.as_view(), name="directory"),
     path("new/", accounts_views.create_community, name="create"),
     path("invitation/<str:token>/", accounts_views.invitation_landing, name="invitation"),
+    path(
+        "invitation/member/<str:token>/", accounts_views.member_invitation_landing, name="member_invitation"
+    ),
     path("invitation/<int:pk>/withdraw/", accounts_views.withdraw_invitation, name="withdraw_invitation"),
     path("membership/<int:pk>/approve/", accounts_views.approve_membership, name="approve"),
     path("membership/<int:pk>/decline/", accounts_views.decline_membership, name="decline"),

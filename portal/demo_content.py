@@ -19,6 +19,7 @@ ORGANIZATIONAL = "organizational-learning"
 CATEGORIES = (INDIVIDUAL, ORGANIZATIONAL)
 # The choices of blog.models.Post.Status and comments.models.Comment.Status (a test keeps them equal).
 POST_STATUSES = ("draft", "review", "published")
+POST_VISIBILITIES = ("public", "members")  # blog.models.Post.Visibility (a test keeps them equal)
 COMMENT_STATUSES = ("pending", "approved", "rejected", "spam")
 
 ADMIN_USERNAME = "admin"
@@ -79,6 +80,8 @@ class DemoPost:
     body: str
     days_ago: int
     status: str = "published"
+    community: str = ""  # a demo community's slug (COMMUNITIES); empty: a post of the whole portal
+    visibility: str = "public"  # "members": for the community's members only
     comments: tuple[DemoComment, ...] = field(default_factory=tuple)
 
 
@@ -191,6 +194,166 @@ TAG_NAMES = (
 )
 
 
+@dataclass(frozen=True)
+class DemoCommunity:
+    """A demo community, created by its owner through ``accounts.services`` as on the site.
+
+    ``members`` and ``moderators`` join (an open community) or are invited and
+    accept (any other); ``invited`` are invited by the owner and have not answered.
+    A ``parent`` (an organization's slug) comes earlier in ``COMMUNITIES``.
+    """
+
+    slug: str
+    name: str
+    kind: str  # accounts.models.Community.Kind
+    visibility: str  # Community.Visibility
+    join_policy: str  # Community.JoinPolicy
+    owner: str
+    description: str
+    parent: str = ""
+    moderators: tuple[str, ...] = ()
+    members: tuple[str, ...] = ()
+    invited: tuple[str, ...] = ()
+
+
+ORGANIZATION_SLUG = "riverside-health-trust"
+PRIVATE_COMMUNITY_SLUG = "night-shift-handovers"
+PRACTICE_SLUG = "reflective-practice-circle"
+
+COMMUNITIES = (
+    DemoCommunity(
+        slug=ORGANIZATION_SLUG,
+        name="Riverside Health Trust",
+        kind="organization",
+        visibility="public",
+        join_policy="request",
+        owner="priya",
+        moderators=("katrin",),
+        members=("daniel",),
+        description=(
+            "A hospital trust that learns from its own work: ward teams, handovers and the people "
+            "who train the next shift. Its communities are where they write it down."
+        ),
+    ),
+    DemoCommunity(
+        slug=PRIVATE_COMMUNITY_SLUG,
+        name="Night shift handovers",
+        kind="study_group",
+        visibility="private",
+        join_policy="invitation",
+        owner="priya",
+        parent=ORGANIZATION_SLUG,
+        moderators=("katrin",),
+        members=("daniel",),
+        invited=("sam",),
+        description=(
+            "Nurses and trainers of the night shift compare how they hand over, and what got lost "
+            "at 7 a.m. Private: what is said here stays with its members."
+        ),
+    ),
+    DemoCommunity(
+        slug=PRACTICE_SLUG,
+        name="Reflective practice circle",
+        kind="practice",
+        visibility="public",
+        join_policy="open",
+        owner="lucia",
+        moderators=("tomas",),
+        members=("jonas", "katrin"),
+        description=(
+            "Practitioners from schools, farms, workshops and wards who meet once a month to look "
+            "back at a piece of their work. Anyone may join."
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoPathStep:
+    post: str  # a demo post's slug (a public one: a path is for everyone)
+    stage: str  # blog.models.LearningPathStep.Stage
+    note: str
+
+
+@dataclass(frozen=True)
+class DemoLearningPath:
+    slug: str
+    title: str
+    description: str
+    steps: tuple[DemoPathStep, ...]
+
+
+LEARNING_PATHS = (
+    DemoLearningPath(
+        slug="learning-together-in-three-steps",
+        title="Learning together in three steps",
+        description="From your own notebook to a community that learns: three posts to read in order.",
+        steps=(
+            DemoPathStep(
+                "a-notebook-that-talks-back",
+                "dependence",
+                "Start with your own notes: the habit everything else builds on.",
+            ),
+            DemoPathStep(
+                "the-after-action-review-ten-minutes-at-a-time",
+                "independence",
+                "Then look back at your work with your team, ten minutes at a time.",
+            ),
+            DemoPathStep(
+                "what-a-community-of-practice-is-not",
+                "interdependence",
+                "Finally, what it takes for a group of practitioners to learn together.",
+            ),
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoJourney:
+    """A journey through the demo and who to sign in as for it (printed by ``seed_demo``, in the README)."""
+
+    who: str
+    username: str  # empty: a visitor, signed out
+    what: str
+
+
+JOURNEYS = (
+    DemoJourney(
+        "invited member",
+        "sam",
+        "My communities shows an invitation to the private “Night shift handovers”: accept it there, "
+        "then read its members-only post.",
+    ),
+    DemoJourney(
+        "organization owner",
+        "priya",
+        "Owns Riverside Health Trust and its private “Night shift handovers”: write a members-only "
+        "post from the community page, manage members and invitations, open Insights.",
+    ),
+    DemoJourney(
+        "community leader",
+        "lucia",
+        "Owns the open “Reflective practice circle” (Tomás moderates it), with a members-only post.",
+    ),
+    DemoJourney(
+        "outsider",
+        "tomas",
+        "In no community of the trust: “Night shift handovers” is a 404 to him.",
+    ),
+    DemoJourney(
+        "editor",
+        EDITOR_USERNAME,
+        "The moderation queue (a held comment), the admin, learning paths and tags.",
+    ),
+    DemoJourney(
+        "visitor",
+        "",
+        "Public posts, the learning path, the public communities; no private one.",
+    ),
+)
+
+
 # --- Reading the content files ---------------------------------------------------
 
 FRONT_MATTER = re.compile(r"\A\+\+\+\n(?P<front>.*?)^\+\+\+\n(?P<body>.*)\Z", re.DOTALL | re.MULTILINE)
@@ -204,6 +367,8 @@ POST_KEYS = {
     "categories": list,
     "tags": list,
     "excerpt": str,
+    "community": str,
+    "visibility": str,
     "comments": list,
 }
 COMMENT_KEYS = {
@@ -273,6 +438,12 @@ def parse_post(path: Path) -> DemoPost:
         problems.append("tags must be non-empty strings")
     if post.status not in POST_STATUSES:
         problems.append(f"status {post.status!r} is not one of {', '.join(POST_STATUSES)}")
+    if post.community and post.community not in community_slugs():
+        problems.append(f"community {post.community!r} is not a demo community")
+    if post.visibility not in POST_VISIBILITIES:
+        problems.append(f"visibility {post.visibility!r} is not one of {', '.join(POST_VISIBILITIES)}")
+    elif post.visibility == "members" and not post.community:
+        problems.append("a members-only post needs a community")
     if not post.body.strip():
         problems.append("the body after the front matter is empty")
     if problems:
@@ -323,6 +494,10 @@ def make(path, where, cls, **values):
 
 def member_usernames():
     return {member.username for member in MEMBERS}
+
+
+def community_slugs():
+    return {community.slug for community in COMMUNITIES}
 
 
 @cache

@@ -607,6 +607,21 @@ COMMUNITIES = [
         cells("404"),
         variant="guessed token",
     ),
+    # The link of a member's invitation email (signed): it explains the invitation to whoever holds it,
+    # signed out on a phone too; the invited member, signed in, is sent on to the community's page.
+    Spec(
+        "communities:member_invitation",
+        rev("communities:member_invitation", token="@invited_token"),
+        EVERYONE_200,
+        GET_ONLY,
+    ),
+    Spec(
+        "communities:member_invitation",
+        rev("communities:member_invitation", token="forged"),
+        cells("404"),
+        GET_ONLY,
+        variant="forged token",
+    ),
     Spec(
         "communities:detail",
         rev("communities:detail", slug="circle"),

@@ -32,7 +32,7 @@ from django_tasks_db.models import DBTaskResult
 from taggit.models import Tag
 
 from accounts.models import Community, Invitation, Membership
-from accounts.services import invite
+from accounts.services import invite, member_invitation_token
 from blog.models import LearningPath, LearningPathStep, Page, Post
 from blog.services import digest_unsubscribe_token
 from comments.models import Comment
@@ -118,6 +118,7 @@ class World:
         self.owner_membership = Membership.objects.get(community=self.circle, member=u["community_owner"])
         self.applicant = MembershipFactory(**circle, status=Membership.Status.REQUESTED)
         self.invited = MembershipFactory(**circle, status=Membership.Status.INVITED)
+        self.invited_token = member_invitation_token(self.invited)  # the link of their invitation email
         self.invitation = invite(
             community=self.circle, inviter=u["community_owner"], username_or_email="newcomer@example.org"
         )

@@ -37,6 +37,7 @@ PASSWORD = "Learning-in-the-open 42"
 CREATE_URL = reverse("communities:create")
 CONFIRMATION_PATH = re.compile(r"https?://[^/\s]+(/accounts/confirm-email/[^/\s]+/)")
 INVITATION_PATH = re.compile(r"https?://[^/\s]+(/communities/invitation/[^/\s]+/)")
+MEMBER_INVITATION_LINK = re.compile(r"https?://[^/\s]+(/communities/invitation/member/[^/\s]+/)")
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_creating_a_community_makes_the_creator_its_owner():
     membership = Membership.objects.get(community=community)
     assert (membership.member, membership.role, membership.status) == (creator, "owner", "active")
     page = client.get(response.url).content.decode()
-    assert "is open. You are its owner." in page
+    assert "Night shift learners is created. Anyone can see it and join it. You are its owner." in page
     assert "Manage members" in page
 
 
@@ -353,9 +354,12 @@ def test_inviting_a_member_emails_them_a_link_to_the_community(
     assert Membership.objects.get(community=community, member=guest).status == "invited"
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["guest@example.org"]
-    assert community.get_absolute_url() in mail.outbox[0].body
+    # The email's link leads the signed-in member to the community's page.
+    link = MEMBER_INVITATION_LINK.search(mail.outbox[0].body).group(1)
+    response = client_for(guest).get(link)
+    assert response.status_code == 302 and response.url == community.get_absolute_url()
 
-    page = client_for(guest).get(community.get_absolute_url()).content.decode()
+    page = client_for(guest).get(response.url).content.decode()
     assert "Olga Owner invited you to join this community." in page
     assert "Accept invitation" in page
 

@@ -139,12 +139,13 @@ def test_invitations_to_members_follow_the_member_and_to_addresses_the_inviter(
     assert Membership.objects.filter(community=community, status=Membership.Status.INVITED).count() == 2
     run_queued_tasks()
 
+    inviter = owner.public_name
     (to_spanish,) = inbox(spanish.email)
-    assert to_spanish.subject == "Te han invitado a unirte a Círculo en Learning Together"
+    assert to_spanish.subject == f"[Learning Together] {inviter} te invita a unirte a Círculo"
     (to_english,) = inbox(english.email)
-    assert to_english.subject == "You are invited to join Círculo on Learning Together"
+    assert to_english.subject == f"[Learning Together] {inviter} invites you to join Círculo"
     (to_address,) = inbox("nuevo@example.org")
-    assert to_address.subject == "Te han invitado a unirte a Círculo en Learning Together"
+    assert to_address.subject == f"[Learning Together] {inviter} te invita a unirte a Círculo"
 
 
 def test_account_emails_follow_the_member_and_otherwise_the_request():

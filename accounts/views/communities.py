@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -49,7 +50,8 @@ def may_see(community: Community, user, membership: Membership | None) -> bool:
 
     "Knows" means any membership row: active members, but also a member who was
     invited (the invitation names the community and is accepted on its page) or
-    who asked to join before it became private. Everyone else gets a 404.
+    who asked to join before it became private. Everyone else gets a 404. This is
+    ``Community.objects.visible_to`` for a membership already loaded (no query).
     """
     if not community.is_private or services.is_site_staff(user):
         return True
@@ -131,6 +133,35 @@ def _drop_file_later(field_file, name: str):
         transaction.on_commit(lambda: storage.delete(name))
 
 
+def created_message(community: Community) -> str:
+    """What its owner reads once ``community`` is created: who sees it and how people join it."""
+    Visibility, Policy = Community.Visibility, Community.JoinPolicy
+    texts = {
+        (Visibility.PUBLIC, Policy.OPEN): _(
+            "%(name)s is created. Anyone can see it and join it. You are its owner."
+        ),
+        (Visibility.PUBLIC, Policy.REQUEST): _(
+            "%(name)s is created. Anyone can see it and ask to join; you approve the requests. "
+            "You are its owner."
+        ),
+        (Visibility.PUBLIC, Policy.INVITATION): _(
+            "%(name)s is created. Anyone can see it; people join when you invite them. You are its owner."
+        ),
+        (Visibility.PRIVATE, Policy.REQUEST): _(
+            "%(name)s is created. Only its members see it; you approve the requests to join. "
+            "You are its owner."
+        ),
+        (Visibility.PRIVATE, Policy.INVITATION): _(
+            "%(name)s is created. Only its members see it; people join when you invite them. "
+            "You are its owner."
+        ),
+    }
+    text = texts.get(
+        (community.visibility, community.join_policy), _("%(name)s is created. You are its owner.")
+    )
+    return text % {"name": community.name}
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def create_community(request):
@@ -145,9 +176,7 @@ def create_community(request):
             except ValidationError as error:
                 form.add_error(None, error.messages)
             else:
-                messages.success(
-                    request, _("%(name)s is open. You are its owner.") % {"name": community.name}
-                )
+                messages.success(request, created_message(community))
                 return redirect(community)
     else:
         form = CommunityForm(actor=request.user)
@@ -450,3 +479,37 @@ def invitation_landing(request, token):
         "login_url": f"{reverse('account_login')}?{urlencode({'next': request.path})}",
     }
     return render(request, "communities/invitation.html", context)
+
+
+# --- The link of a member's invitation email -------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD"])
+def member_invitation_landing(request, token):
+    """Where a member's invitation email leads: the invitation, explained to a signed-out reader.
+
+    The invited member, signed in, goes straight to the community's page, which
+    shows the invitation with Accept and Refuse. Anyone else holding the link (the
+    member on a phone's mail app, not signed in) reads who invites them to what and
+    signs in, back to the community's page. A forged token is a 404; an invitation
+    answered or withdrawn since says so.
+    """
+    try:
+        membership = services.membership_from_invitation_token(token)
+    except signing.BadSignature:
+        raise Http404("No such invitation.") from None
+    user = request.user
+    if membership is not None and user.is_authenticated and user.pk == membership.member_id:
+        return redirect(membership.community)
+    community = membership.community if membership is not None else None
+    context = {
+        "membership": membership,
+        "community": community,
+        "is_open": membership is not None and membership.status == Membership.Status.INVITED,
+        "login_url": (
+            f"{reverse('account_login')}?{urlencode({'next': community.get_absolute_url()})}"
+            if community is not None
+            else reverse("account_login")
+        ),
+    }
+    return render(request, "communities/member_invitation.html", context)

@@ -38,15 +38,18 @@ class ProfileView(DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["is_own_profile"] = self.request.user.pk == self.object.pk
-        # The member's communities, as far as the visitor may see them (private ones
-        # only to fellow members and staff): one query.
-        context["memberships"] = (
-            Membership.objects.active()
-            .filter(member=self.object, community__in=Community.objects.visible_to(self.request.user))
-            .select_related("community")
-            .order_by("community__name")
-        )
+        own = context["is_own_profile"] = self.request.user.pk == self.object.pk
+        # The member's communities, as far as the visitor may see inside them (private ones
+        # only to fellow members and staff); on their own profile, also the invitations
+        # waiting for their answer, with Accept and Refuse. One query.
+        rows = Membership.objects.filter(member=self.object).select_related("community", "invited_by")
+        if own:
+            rows = rows.filter(status__in=[Membership.Status.ACTIVE, Membership.Status.INVITED])
+        else:
+            rows = rows.active().filter(community__in=Community.objects.inside_visible_to(self.request.user))
+        rows = list(rows.order_by("community__name"))
+        context["memberships"] = [m for m in rows if m.status == Membership.Status.ACTIVE]
+        context["invitations"] = [m for m in rows if m.status == Membership.Status.INVITED]
         return context
 
 

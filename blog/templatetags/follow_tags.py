@@ -32,9 +32,10 @@ def follow_state(request, kind: str, target) -> bool | None:
     if key not in memo:
         follows = Follow.objects.filter(follower=user, **{kind: target})
         if kind == "community":
-            # One query: None when the community is hidden from the member, else whether they follow it.
+            # One query: None when the member may not follow the community (a private one they are not
+            # an active member of, if only invited), else whether they follow it.
             memo[key] = (
-                Community.objects.visible_to(user)
+                Community.objects.inside_visible_to(user)
                 .filter(pk=target.pk)
                 .annotate(followed=Exists(follows.filter(community=OuterRef("pk"))))
                 .values_list("followed", flat=True)

@@ -56,18 +56,30 @@ def communities():
     return owner, public, private
 
 
-def test_the_directory_lists_public_communities_and_private_ones_only_to_their_members(communities):
+def test_the_directory_lists_public_communities_and_private_ones_only_to_those_they_know(communities):
     owner, public, private = communities
     insider = MembershipFactory(community=private).member
     invited = MembershipFactory(community=private, status=Membership.Status.INVITED).member
+    PostFactory(community=private, visibility=Post.Visibility.MEMBERS, title="Night handover notes")
 
-    for reader in (None, UserFactory(), invited):
+    for reader in (None, UserFactory()):
         page = directory(client_for(reader))
         assert "Reading circle" in page
         assert "Ward seven" not in page
     for reader in (owner, insider, EditorFactory()):
         page = directory(client_for(reader))
         assert "Reading circle" in page and "Ward seven" in page
+        assert "You are invited" not in page
+    # The invitee finds the community they are invited to, marked so; what is inside
+    # (who is in it, its members-only posts) waits until they accept.
+    page = directory(client_for(invited))
+    invitation_card = card(page, "Ward seven")
+    assert "You are invited" in invitation_card and "0 posts" in invitation_card
+    assert "member" not in invitation_card
+    community_page = client_for(invited).get(link(page, "Ward seven", region="main").href)
+    assert community_page.status_code == 200
+    assert "Accept invitation" in community_page.content.decode()
+    assert "Night handover notes" not in community_page.content.decode()
 
 
 def test_member_and_post_counts_are_what_the_reader_may_see(communities):

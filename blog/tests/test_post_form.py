@@ -16,7 +16,7 @@ from testing.factories import (
     UserFactory,
     individual_learning,
 )
-from testing.pages import link, link_texts
+from testing.pages import form_values, link, link_texts
 from testing.queries import assert_same_count, count_queries
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +188,59 @@ def test_the_menu_item_costs_no_query_of_its_own(community):
 
     assert "Write a post" in link_texts(header_of(client_for(leader)), region="header")
     assert_same_count(member_page, leader_page)
+
+
+# --- The community field: required exactly when the author may not post to the whole portal -----
+
+
+def community_field(html):
+    """The community field as the writer sees it: label, choices and help, spaces collapsed."""
+    return " ".join(html[html.index('id="div_id_community"') : html.index('id="div_id_visibility"')].split())
+
+
+def test_a_leader_chooses_one_of_their_communities_and_is_not_offered_the_whole_portal(community):
+    CommunityFactory(name="Someone else's circle")
+    client = client_for(member_of(community, role="owner"))
+
+    field = community_field(client.get(reverse("blog:post_create")).content.decode())
+
+    assert 'Community<span class="asteriskField">*</span>' in field  # required, and marked so
+    assert "whole portal" not in field and "Leave empty" not in field
+    assert '<option value="" selected>Choose a community</option>' in field
+    assert f'<option value="{community.pk}">Study circle</option>' in field
+    assert "Someone else" not in field
+    assert "The community the post is for: one of those you lead." in field
+
+
+def test_a_leader_who_chooses_no_community_is_told_next_to_the_field_and_keeps_the_text(community):
+    client = client_for(member_of(community, role="moderator"))
+
+    response = client.post(reverse("blog:post_create"), form_data(community=""))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose the community this post is for." in community_field(html)
+    assert form_values(html)["title"] == ["What we learned this week"]
+    assert not Post.objects.exists()
+
+
+def test_an_editor_is_offered_the_whole_portal_and_the_field_is_optional(community):
+    client = client_for(EditorFactory())
+
+    field = community_field(client.get(reverse("blog:post_create")).content.decode())
+
+    assert "asteriskField" not in field
+    assert '<option value="" selected>The whole portal</option>' in field
+    assert "(editors only)" not in field
+    assert f'<option value="{community.pk}">Study circle</option>' in field
+    assert "“The whole portal” for a post of the whole site; a community for a post on its page" in field
+
+
+def test_the_community_page_button_opens_the_editor_with_its_community_chosen(community):
+    client = client_for(member_of(community, role="owner"))
+
+    field = community_field(
+        client.get(reverse("blog:post_create"), {"community": community.slug}).content.decode()
+    )
+
+    assert f'<option value="{community.pk}" selected>Study circle</option>' in field

@@ -6,7 +6,7 @@ run a constant number of queries whatever the number of communities,
 members and posts.
 """
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -40,7 +40,7 @@ def search_terms(request) -> tuple[str, str]:
 
 
 class CommunityDirectoryView(ListView):
-    """Public communities (and the private ones the reader belongs to), with member and post counts.
+    """Public communities (and the private ones that know the reader), with member and post counts.
 
     Counts are correlated subqueries, so neither count multiplies the other's rows;
     the post count goes through ``Post.objects.visible_to`` (members-only posts only
@@ -63,9 +63,18 @@ class CommunityDirectoryView(ListView):
             communities = communities.filter(kind=self.kind)
         members = Membership.objects.active().filter(community=OuterRef("pk"))
         posts = Post.objects.visible_to(user).published().filter(community=OuterRef("pk"))
-        return communities.annotate(member_count=_count(members), post_count=_count(posts)).order_by(
-            "name", "pk"
-        )
+        # A private community that only invited the reader is listed (they open it to answer),
+        # but who is in it stays inside: no member count, as on its page.
+        inside = Community.objects.inside_visible_to(user).filter(pk=OuterRef("pk"))
+        annotations = {
+            "member_count": _count(members),
+            "post_count": _count(posts),
+            "sees_inside": Exists(inside),
+        }
+        if user.is_authenticated:
+            own = Membership.objects.filter(member=user, community=OuterRef("pk"))
+            annotations["viewer_status"] = Subquery(own.values("status")[:1])
+        return communities.annotate(**annotations).order_by("name", "pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

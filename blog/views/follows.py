@@ -46,7 +46,7 @@ def _target_or_404(request, kind: str, pk: int):
     if kind == "member":
         return get_object_or_404(get_user_model(), pk=pk, is_active=True)
     if kind == "community":
-        return get_object_or_404(Community.objects.visible_to(request.user), pk=pk)
+        return get_object_or_404(Community.objects.inside_visible_to(request.user), pk=pk)
     raise Http404("Nothing of that kind can be followed.")
 
 

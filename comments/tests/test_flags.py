@@ -10,6 +10,7 @@ from blog.models import Post
 from comments.models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent
 from testing.clients import client_for, messages_of
 from testing.factories import CommentFactory, PostFactory, UserFactory
+from testing.pages import form_values
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +40,34 @@ def test_get_shows_the_flag_form_with_the_comment(member_client):
     assert 'name="reason"' in html
     assert 'name="note"' in html
     assert f'action="{flag_url(comment)}"' in html
+
+
+def test_no_reason_is_chosen_for_the_member(member_client):
+    comment = CommentFactory()
+
+    html = member_client.get(flag_url(comment)).content.decode()
+
+    assert [value for value in CommentFlag.Reason.values if f'name="reason" value="{value}"' in html] == [
+        "spam",
+        "abuse",
+        "off_topic",
+        "other",
+    ]
+    assert "reason" not in form_values(html, flag_url(comment))  # what the browser would send as is
+
+
+def test_a_reason_left_unchosen_is_an_error_next_to_it_and_the_note_is_kept(member_client):
+    comment = CommentFactory()
+
+    response = member_client.post(flag_url(comment), {"note": "My careful explanation."})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    reason_field = html[html.index('id="div_id_reason"') : html.index('id="div_id_note"')]
+    assert "Choose what is wrong with this comment." in reason_field
+    assert 'aria-describedby="id_reason_error"' in reason_field
+    assert form_values(html, flag_url(comment))["note"] == ["My careful explanation."]
+    assert not CommentFlag.objects.exists()
 
 
 def test_flag_by_post_records_it_and_goes_back_to_the_comment(client):

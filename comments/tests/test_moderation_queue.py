@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from comments.context_processors import moderation_counts
 from comments.models import Comment, CommentFlag, DiscussionSettings, HoldReason, ModerationEvent
-from comments.services import comment_flag, comment_return, comment_submit
+from comments.services import comment_flag, comment_remove, comment_return, comment_submit
 from testing.clients import client_for
 from testing.factories import (
     CommentFactory,
@@ -29,9 +29,11 @@ Status = Comment.Status
 Action = ModerationEvent.Action
 
 
-def submit_held(*, author=None, post=None, body="A first thought from a new member."):
+def submit_held(*, author=None, post=None, body="A first thought from a new member.", parent=None):
     """A comment held the way members' first comments are: through ``comment_submit``."""
-    comment = comment_submit(post=post or PostFactory(), author=author or UserFactory(), body=body)
+    comment = comment_submit(
+        post=post or PostFactory(), author=author or UserFactory(), body=body, parent=parent
+    )
     assert comment.status == Status.PENDING
     return comment
 
@@ -196,11 +198,14 @@ def test_queue_is_paginated_by_25(editor_client):
 
 
 def test_queue_page_query_count_is_constant(editor_client):
-    """Guards the N+1s of a queue page: each item's post, author, open flags, flaggers and author history."""
+    """Guards the N+1s of a queue page: each item's post, author, the comment a reply answers,
+    open flags, flaggers and author history."""
 
     def make(count):
         for _n in range(count):
             submit_held()
+            answered = CommentFactory(author=UserFactory(), post=PostFactory())
+            comment_submit(post=answered.post, author=UserFactory(), body="A held reply.", parent=answered)
             flag_by_members(CommentFactory(author=UserFactory(), post=PostFactory()), 2, "spam", "A note.")
         flag_by_members(CommentFactory(author=UserFactory(), post=PostFactory()), 3)
 
@@ -213,10 +218,52 @@ def test_queue_page_query_count_is_constant(editor_client):
     make(8)
     large = {tab: capture(tab) for tab in ("held", "flagged")}
 
-    assert (small["held"][1], small["flagged"][1]) == (3, 3)
-    assert (large["held"][1], large["flagged"][1]) == (12, 12)
+    assert (small["held"][1], small["flagged"][1]) == (5, 3)
+    assert (large["held"][1], large["flagged"][1]) == (22, 12)
     for tab in ("held", "flagged"):
         assert len(large[tab][0]) == len(small[tab][0]), "\n\n".join(large[tab][0])
+
+
+def test_a_reply_says_which_comment_it_answers_with_a_link_to_it(editor_client):
+    post = PostFactory(title="Keeping a journal")
+    answered = CommentFactory(
+        post=post,
+        author=UserFactory(display_name="Ana <i>Asker</i>"),
+        body="How do you keep a **learning journal** & is\n3 < 4 pages <script>alert(1)</script> enough?",
+    )
+    reply = submit_held(post=post, body="Three lines each evening.", parent=answered)
+    top_level = submit_held(post=post, body="A comment of its own.")
+
+    html = editor_client.get(QUEUE).content.decode()
+
+    item = html[html.index(f'id="queue-comment-{reply.pk}"') :]
+    item = item[: item.index("</li>")]
+    assert (
+        f'Reply to Ana &lt;i&gt;Asker&lt;/i&gt;: <a href="{answered.get_absolute_url()}">'
+        "“How do you keep a learning journal &amp; is 3 &lt; 4 pages enough?”</a>"
+    ) in item
+    own = html[html.index(f'id="queue-comment-{top_level.pk}"') :]
+    assert "Reply to" not in own[: own.index("</li>")]
+    # The link leads to the answered comment in its discussion.
+    response = editor_client.get(answered.get_absolute_url())
+    assert response.status_code == 302 and response.url.endswith(f"#comment-{answered.pk}")
+
+
+def test_a_reply_to_a_long_or_removed_comment(editor_client):
+    long_one = CommentFactory(author_name="Ana Asker", body="word " * 100)
+    long_reply = submit_held(post=long_one.post, parent=long_one)
+    removed = CommentFactory(author=UserFactory(display_name="Bo Removed"), body="Something I regret.")
+    removed_reply = submit_held(post=removed.post, parent=removed)
+    comment_remove(comment=removed, actor=removed.author)
+
+    html = editor_client.get(QUEUE).content.decode()
+
+    long_item = html[html.index(f'id="queue-comment-{long_reply.pk}"') :]
+    excerpt = long_item.split("“", 1)[1].split("”", 1)[0]
+    assert excerpt.startswith("word word") and excerpt.endswith("…") and len(excerpt) <= 120
+    removed_item = html[html.index(f'id="queue-comment-{removed_reply.pk}"') :]
+    assert "Reply to Bo Removed: a removed comment" in removed_item[: removed_item.index("</li>")]
+    assert "Something I regret." not in html
 
 
 # --- Decisions -----------------------------------------------------------------------

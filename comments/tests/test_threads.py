@@ -291,6 +291,9 @@ def test_a_held_comment_is_shown_to_its_author_with_the_reason(client):
     comment_return(comment=held, moderator=EditorFactory(), note="Please add a <source>.")
     page = get(client, post)
     assert "An editor sent this comment back to you: revise it and send it again." in page
+    # Sent back, it waits for its author, not for a moderator.
+    assert "Sent back to you for revision" in page
+    assert "awaiting moderation" not in page
     assert "Please add a &lt;source&gt;." in page
     assert "Edit and resubmit" in page and reverse("comments:edit", kwargs={"comment_id": held.pk}) in page
 

@@ -22,9 +22,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
+
+from blog.search import plain_text
 
 from ..forms import FlagForm
 from ..models import IN_MODERATION_QUEUE, Comment, CommentFlag
@@ -110,6 +113,28 @@ def author_history(author_ids, moderator) -> dict:
         .order_by()
     )
     return {row.pop("author_id"): row for row in rows}
+
+
+REPLY_EXCERPT_CHARACTERS = 120
+
+
+def answered_comment(comment) -> dict | None:
+    """What a reply in the queue answers: its author's name, the start of its text, and its address.
+
+    From the parent loaded with the page (no query). A removed comment shows no text; only a
+    published one has an address a moderator can open.
+    """
+    parent = comment.parent if comment.parent_id else None
+    if parent is None:
+        return None
+    removed = parent.is_removed
+    text = "" if removed else " ".join(plain_text(parent.body_html).split())
+    return {
+        "name": parent.author_name,
+        "removed": removed,
+        "excerpt": Truncator(text).chars(REPLY_EXCERPT_CHARACTERS),
+        "url": parent.get_absolute_url() if parent.is_approved and not removed else "",
+    }
 
 
 # --- Access ------------------------------------------------------------------------
@@ -221,7 +246,8 @@ def queue(request):
         )
     else:
         comments = held_comments(user).order_by("-created", "-pk")
-    comments = comments.select_related("post", "author").prefetch_related(
+    # The answered comment comes in the same query: a reply says which comment it answers.
+    comments = comments.select_related("post", "author", "parent").prefetch_related(
         Prefetch(
             "flags",
             queryset=open_flags().select_related("flagged_by").order_by("created", "pk"),
@@ -233,6 +259,7 @@ def queue(request):
     histories = author_history({c.author_id for c in items if c.author_id}, user)
     for comment in items:
         comment.author_history = histories.get(comment.author_id)
+        comment.answers = answered_comment(comment)
     return render(
         request,
         "comments/moderation/queue.html",

@@ -97,7 +97,13 @@ class BudgetWorld:
             for target in (self.post, post, community_post):
                 parent = CommentFactory(post=target, body=f"Learning from note {i}")
                 CommentFactory(post=target, parent=parent, thread_root=parent, depth=1)
+                if target is self.post:
+                    answered = parent
+            # Held: a comment, and a reply that the moderation queue shows with what it answers.
             CommentFactory(post=self.post, status=Comment.Status.PENDING)
+            CommentFactory(
+                post=self.post, status=Comment.Status.PENDING, parent=answered, thread_root=answered, depth=1
+            )
         self.size += n
 
     def reader(self, name):

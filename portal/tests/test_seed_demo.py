@@ -5,14 +5,16 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q, Sum
+from django.test import Client
 from django.urls import reverse
 from taggit.models import Tag
 
-from accounts.models import User
-from blog.models import Category, Post, TaggedPost
+from accounts.models import Community, Membership, MembershipEvent, User
+from blog.models import Category, LearningPath, LearningPathStep, Post, TaggedPost
 from comments.models import Comment
 from portal import demo_content as demo
 from portal.demo_content import FLAGSHIP_SLUG
+from testing.pages import form_values, link
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +48,13 @@ def snapshot():
         "tagged posts": TaggedPost.objects.count(),
         "post categories": Post.categories.through.objects.count(),
         "comment counts": Post.objects.aggregate(total=Sum("comment_count"))["total"],
+        "communities": Community.objects.count(),
+        "memberships by status": dict(
+            Membership.objects.values_list("status").annotate(n=Count("pk")).order_by("status")
+        ),
+        "membership events": MembershipEvent.objects.count(),
+        "learning paths": LearningPath.objects.count(),
+        "path steps": LearningPathStep.objects.count(),
     }
 
 
@@ -242,7 +251,9 @@ def test_bulk_mode_creates_communities_with_members_and_community_posts():
     assert set(communities.exclude(pk=private.pk).values_list("visibility", flat=True)) == {"public"}
 
     # Posts 20, 40 and 60 moved into communities 3, 4 and 5 (the 2nd, 3rd and 4th); 60 is members-only.
-    in_communities = Post.objects.filter(community__isnull=False).order_by("publish_at")
+    in_communities = Post.objects.filter(
+        community__isnull=False, slug__startswith="benchmark-post-"
+    ).order_by("publish_at")
     assert sorted(in_communities.values_list("slug", "community__slug", "visibility")) == [
         ("benchmark-post-20", "benchmark-community-2", "public"),
         ("benchmark-post-40", "benchmark-community-3", "public"),
@@ -267,7 +278,7 @@ def test_community_seeding_is_idempotent_and_extends_an_older_data_set(client):
     from accounts.models import Community, Membership
 
     seed(posts=40, comments_per_post=1, verbosity=0)
-    assert not Post.objects.filter(community__isnull=False).exists()
+    assert not Post.objects.filter(community__isnull=False, slug__startswith="benchmark-post-").exists()
 
     seed(posts=40, comments_per_post=1, communities=3, verbosity=0)
     first = {
@@ -275,7 +286,9 @@ def test_community_seeding_is_idempotent_and_extends_an_older_data_set(client):
         "communities": Community.objects.count(),
         "memberships": Membership.objects.count(),
         "community posts": sorted(
-            Post.objects.filter(community__isnull=False).values_list("slug", "community_id")
+            Post.objects.filter(community__isnull=False, slug__startswith="benchmark-post-").values_list(
+                "slug", "community_id"
+            )
         ),
     }
     assert first["community posts"] != []
@@ -285,7 +298,9 @@ def test_community_seeding_is_idempotent_and_extends_an_older_data_set(client):
         "communities": Community.objects.count(),
         "memberships": Membership.objects.count(),
         "community posts": sorted(
-            Post.objects.filter(community__isnull=False).values_list("slug", "community_id")
+            Post.objects.filter(community__isnull=False, slug__startswith="benchmark-post-").values_list(
+                "slug", "community_id"
+            )
         ),
     } == first
     assert "0 communities created (3 already existed)" in output
@@ -323,6 +338,7 @@ def test_content_files_load_with_the_flagship_and_the_benchmark_text():
 
 def test_the_loader_knows_the_models_statuses():
     assert set(demo.POST_STATUSES) == set(Post.Status.values)
+    assert set(demo.POST_VISIBILITIES) == set(Post.Visibility.values)
     assert set(demo.COMMENT_STATUSES) == set(Comment.Status.values)
 
 
@@ -338,6 +354,10 @@ def test_seed_creates_each_content_file_post_with_its_discussion():
             spec.status,
         ), spec.slug
         assert set(post.categories.values_list("slug", flat=True)) == set(spec.categories), spec.slug
+        assert (post.community.slug if post.community else "", post.visibility) == (
+            spec.community,
+            spec.visibility,
+        ), spec.slug
         assert set(post.tags.names()) == set(spec.tags), spec.slug
         comments = post.comments.order_by("created", "pk")
         assert [(c.author.username if c.author else c.author_name, c.body, c.status) for c in comments] == [
@@ -379,6 +399,15 @@ The body.
         (lambda text: text.replace('author = "tomas"', 'status = "aproved"'), "comment 1: a guest comment"),
         (lambda text: text.replace('author = "tomas"', 'status = "aproved"\nguest_name = "G"'), "'aproved'"),
         (lambda text: text.replace("The body.", ""), "the body after the front matter is empty"),
+        (
+            lambda text: text.replace("tags = []", 'tags = []\ncommunity = "nowhere"'),
+            "community 'nowhere' is not a demo community",
+        ),
+        (
+            lambda text: text.replace("tags = []", 'tags = []\nvisibility = "members"'),
+            "a members-only post needs a community",
+        ),
+        (lambda text: text.replace("tags = []", 'tags = []\nvisibility = "secret"'), "visibility 'secret'"),
         (lambda text: text.replace("title =", "title = = "), "not valid TOML"),
     ],
 )
@@ -398,3 +427,115 @@ def test_content_mistakes_are_reported_with_the_file_name(tmp_path, change, mess
     with pytest.raises(demo.DemoContentError, match=re.escape(message)) as raised:
         demo.parse_post(bad)
     assert str(bad) in str(raised.value)
+
+
+# --- The communities and the journeys they start ----------------------------------------------------
+
+
+JOURNEY_LINE = re.compile(
+    r"^  (?P<who>[a-z]+(?: [a-z]+)*)\s{2,}(?P<username>\(signed out\)|\S+)\s{2,}(?P<what>.+)$", re.M
+)
+
+
+def signed_in(output, username):
+    """A client signed in through the sign-in form with the password the command printed."""
+    password = {m["username"]: m["password"] for m in CREDENTIAL_LINE.finditer(output)}[username]
+    client = Client()
+    response = client.post(reverse("account_login"), {"login": username, "password": password})
+    assert response.status_code == 302, username
+    return client
+
+
+def test_the_output_says_who_to_sign_in_as_for_each_journey():
+    output, _ = seed()
+
+    journeys = output[output.index("Journeys: sign in as") :]
+    found = {m["who"]: m["username"] for m in JOURNEY_LINE.finditer(journeys)}
+    assert found == {journey.who: journey.username or "(signed out)" for journey in demo.JOURNEYS}
+    assert {"invited member", "organization owner", "editor", "visitor"} <= found.keys()
+    # Every journey's member is a demo sign-in printed above it.
+    credentials = {m["username"] for m in CREDENTIAL_LINE.finditer(output[: output.index("Journeys")])}
+    assert {journey.username for journey in demo.JOURNEYS if journey.username} <= credentials
+
+
+def test_the_demo_seeds_an_organization_a_private_and_a_public_community_and_a_learning_path():
+    seed(verbosity=0)
+
+    trust = Community.objects.get(slug=demo.ORGANIZATION_SLUG)
+    night = Community.objects.get(slug=demo.PRIVATE_COMMUNITY_SLUG)
+    circle = Community.objects.get(slug=demo.PRACTICE_SLUG)
+    assert (trust.kind, trust.visibility) == ("organization", "public")
+    assert (night.kind, night.visibility, night.join_policy, night.parent) == (
+        "study_group",
+        "private",
+        "invitation",
+        trust,
+    )
+    assert (circle.kind, circle.visibility, circle.join_policy) == ("practice", "public", "open")
+    owner = Membership.objects.get(community=night, role=Membership.Role.OWNER)
+    assert owner.member.username == "priya" and owner.status == Membership.Status.ACTIVE
+    invited = Membership.objects.get(community=night, status=Membership.Status.INVITED)
+    assert (invited.member.username, invited.invited_by.username) == ("sam", "priya")
+    assert Membership.objects.get(community=circle, member__username="tomas").role == "moderator"
+    members_only = Post.objects.published().filter(visibility=Post.Visibility.MEMBERS)
+    assert set(members_only.values_list("community__slug", flat=True)) == {night.slug, circle.slug}
+    path = LearningPath.objects.get(published=True)
+    steps = list(path.steps.select_related("post"))
+    assert len(steps) == 3 and all(step.post in Post.objects.visible_to(None) for step in steps)
+    assert [step.stage for step in steps] == ["dependence", "independence", "interdependence"]
+
+
+def test_the_invited_member_journey_starts_from_the_demo():
+    output, _ = seed()
+    night = Community.objects.get(slug=demo.PRIVATE_COMMUNITY_SLUG)
+    secret = Post.objects.get(community=night, visibility=Post.Visibility.MEMBERS)
+    sam = signed_in(output, "sam")
+
+    home = sam.get(reverse("blog:home")).content.decode()
+    header = home[home.index("<header") : home.index("</header>")]
+    assert '1<span class="visually-hidden"> invitation waiting' in header
+    assert link(header, "Night shift handovers").href == night.get_absolute_url()
+    accept = reverse("communities:accept", kwargs={"pk": Membership.objects.get(member__username="sam").pk})
+    response = sam.post(accept, form_values(home, action=accept), follow=True)
+
+    assert response.redirect_chain[-1][0] == night.get_absolute_url()
+    assert secret.title in response.content.decode()
+
+
+def test_the_owner_outsider_and_visitor_journeys_start_from_the_demo():
+    output, _ = seed()
+    night = Community.objects.get(slug=demo.PRIVATE_COMMUNITY_SLUG)
+    secret_titles = list(
+        Post.objects.filter(visibility=Post.Visibility.MEMBERS).values_list("title", flat=True)
+    )
+
+    page = signed_in(output, "priya").get(night.get_absolute_url()).content.decode()
+    main = page[page.index("<main") : page.index("</main>")]
+    for action in ("Write a post", "Insights", "Manage members"):
+        assert action in main, action
+
+    assert signed_in(output, "tomas").get(night.get_absolute_url()).status_code == 404
+
+    visitor = Client()
+    assert visitor.get(night.get_absolute_url()).status_code == 404
+    directory = visitor.get(reverse("communities:directory")).content.decode()
+    assert "Riverside Health Trust" in directory and "Reflective practice circle" in directory
+    assert "Night shift handovers" not in directory and "No communities yet." not in directory
+    home = visitor.get(reverse("blog:home")).content.decode()
+    assert not [title for title in secret_titles if title in home]
+    paths = visitor.get(reverse("blog:learning_paths")).content.decode()
+    assert "Learning together in three steps" in paths
+
+
+def test_a_second_run_leaves_the_communities_as_their_members_left_them():
+    output, _ = seed()
+    sam = signed_in(output, "sam")
+    invitation = Membership.objects.get(member__username="sam")
+    sam.post(reverse("communities:refuse", kwargs={"pk": invitation.pk}))
+    first = snapshot()
+
+    output, _ = seed()
+
+    assert snapshot() == first
+    assert not Membership.objects.filter(member__username="sam").exists()  # not invited again
+    assert "Demo communities: 0 created; learning paths: 0 created." in output

@@ -58,7 +58,10 @@ class CommunityFactory(factory.django.DjangoModelFactory):
     description = "We read and discuss *together*."
     kind = Community.Kind.PRACTICE
     visibility = Community.Visibility.PUBLIC
-    join_policy = Community.JoinPolicy.OPEN
+    # Open when public; a private community gets its default (``Community.JOIN_POLICIES_BY_VISIBILITY``).
+    join_policy = factory.LazyAttribute(
+        lambda community: Community.join_policies_for(community.visibility)[0]
+    )
 
     @factory.post_generation
     def owner(community, create, extracted, **kwargs):

@@ -1,9 +1,13 @@
 """Fill the portal with demo members, posts and discussions, or with bulk data for benchmarks.
 
-``manage.py seed_demo`` creates the demo members of ``portal/demo_content.py``
-and the posts and discussions of ``portal/demo/`` (Markdown files read by that
-module) through the models' ``save()`` (so Markdown is rendered) and the comments
-services (so comment counts are right). ``--posts N`` adds N generated posts
+``manage.py seed_demo`` creates the demo members of ``portal/demo_content.py``,
+its communities (an organization with a private community, where a member has
+a pending invitation, and an open community of practice) through the membership
+services, as on the site, the posts and discussions of ``portal/demo/``
+(Markdown files read by that module, some of them members-only posts of those
+communities) through the models' ``save()`` (so Markdown is rendered) and the
+comments services (so comment counts are right), and a learning path. It ends
+by printing the demo sign-ins and who to sign in as for each journey. ``--posts N`` adds N generated posts
 with ``--comments-per-post`` approved comments each, inserted in bulk.
 ``--communities N`` adds N benchmark communities through the membership services
 (an owner and members each; one in ten private, joined by request) and moves
@@ -31,7 +35,7 @@ from taggit.models import Tag
 
 from accounts import services as community_services
 from accounts.models import Community, Membership
-from blog.models import Category, Post, TaggedPost
+from blog.models import Category, LearningPath, LearningPathStep, Post, TaggedPost
 from blog.search import post_search_fields
 from comments.models import Comment, comment_search_text
 from comments.services import comments_moderate, refresh_comment_counts
@@ -118,12 +122,15 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             users, created_users = self.seed_members()
+            created_communities = self.seed_communities(users)
             created_posts, created_comments = self.seed_posts(users)
+            created_paths = self.seed_learning_paths()
         self.log(
             f"Demo content: {created_users} members, {created_posts} posts and "
             f"{created_comments} comments created "
             f"({Post.objects.count()} posts and {Comment.objects.count()} comments in all)."
         )
+        self.log(f"Demo communities: {created_communities} created; learning paths: {created_paths} created.")
 
         if posts:
             started = time.monotonic()
@@ -147,6 +154,7 @@ class Command(BaseCommand):
             )
 
         self.print_credentials(created_usernames=self.created_usernames)
+        self.print_journeys()
 
     def log(self, message):
         if self.verbosity >= 1:
@@ -192,6 +200,85 @@ class Command(BaseCommand):
             users[user.username] = user
         return users, len(self.created_usernames)
 
+    # --- Demo communities ---------------------------------------------------
+
+    def seed_communities(self, users):
+        """Create the demo communities that don't exist yet (by slug), with their people.
+
+        Each is created by its owner (by the editor when only staff may create
+        communities) through ``accounts.services``, so the audit trail and the
+        insights read as on the site: members join an open community and are
+        invited and accept in any other; moderators are then given their role;
+        ``invited`` members are invited and left to answer. A community that
+        exists is left as it is, whatever its members did since: a second run
+        creates nothing and invites nobody again.
+        """
+        existing = set(
+            Community.objects.filter(slug__in=demo.community_slugs()).values_list("slug", flat=True)
+        )
+        editor = users[demo.EDITOR_USERNAME]
+        created = 0
+        for spec in demo.COMMUNITIES:
+            if spec.slug in existing:
+                continue
+            owner = users[spec.owner]
+            creator = owner if community_services.may_create_community(owner) else editor
+            community = community_services.community_create(
+                creator=creator,
+                name=spec.name,
+                slug=spec.slug,
+                description=spec.description,
+                kind=spec.kind,
+                visibility=spec.visibility,
+                join_policy=spec.join_policy,
+                parent=Community.objects.get(slug=spec.parent) if spec.parent else None,
+            )
+            people = [(owner, Membership.Role.OWNER)] if creator != owner else []
+            people += [(users[name], Membership.Role.MODERATOR) for name in spec.moderators]
+            people += [(users[name], Membership.Role.MEMBER) for name in spec.members]
+            for member, role in people:
+                self.add_member(community, member, role=role, actor=creator)
+            for name in spec.invited:
+                community_services.invite(community=community, inviter=owner, username_or_email=name)
+            created += 1
+        return created
+
+    @staticmethod
+    def add_member(community, member, *, role, actor):
+        """``member`` joins (an open community) or is invited by ``actor`` and accepts, then gets ``role``."""
+        if community.join_policy == Community.JoinPolicy.OPEN and not community.is_private:
+            membership = community_services.membership_join(community=community, member=member)
+        else:
+            invited = community_services.invite(
+                community=community, inviter=actor, username_or_email=member.username
+            )
+            membership = community_services.invitation_accept(membership=invited, member=member)
+        if role != Membership.Role.MEMBER:
+            community_services.membership_change_role(membership=membership, role=role, actor=actor)
+
+    # --- Learning paths -----------------------------------------------------
+
+    @staticmethod
+    def seed_learning_paths():
+        """Create the demo learning paths that don't exist yet (by slug), published, with their steps."""
+        created = 0
+        for spec in demo.LEARNING_PATHS:
+            path, was_created = LearningPath.objects.get_or_create(
+                slug=spec.slug,
+                defaults={"title": spec.title, "description": spec.description, "published": True},
+            )
+            if not was_created:
+                continue
+            posts = Post.objects.in_bulk([step.post for step in spec.steps], field_name="slug")
+            LearningPathStep.objects.bulk_create(
+                LearningPathStep(
+                    path=path, post=posts[step.post], order=order, stage=step.stage, note=step.note
+                )
+                for order, step in enumerate(spec.steps, start=1)
+            )
+            created += 1
+        return created
+
     # --- Demo posts and discussions -----------------------------------------
 
     def seed_posts(self, users):
@@ -199,6 +286,7 @@ class Command(BaseCommand):
         categories = {c.slug: c for c in Category.objects.filter(slug__in=demo.CATEGORIES)}
         if len(categories) != 2:
             raise CommandError("The default categories are missing; run migrate first.")
+        communities = Community.objects.in_bulk(demo.community_slugs(), field_name="slug")
         now = timezone.now().replace(second=0, microsecond=0)
         created_posts = created_comments = 0
         for spec in demo.load_posts():
@@ -212,6 +300,8 @@ class Command(BaseCommand):
                         "excerpt": spec.excerpt,
                         "body": spec.body,
                         "status": spec.status,
+                        "community": communities[spec.community] if spec.community else None,
+                        "visibility": spec.visibility,
                         "publish_at": publish_at,
                         "created": min(publish_at, now),
                     },
@@ -458,6 +548,16 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.WARNING("These passwords are public. Never run seed_demo on a public site.")
         )
+
+    def print_journeys(self):
+        """Who to sign in as for each journey through the demo (``demo.JOURNEYS``, also in the README)."""
+        if self.verbosity < 1:
+            return
+        self.stdout.write("")
+        self.stdout.write("Journeys: sign in as", self.style.SUCCESS)
+        for journey in demo.JOURNEYS:
+            username = journey.username or "(signed out)"
+            self.stdout.write(f"  {journey.who:<20}  {username:<14}  {journey.what}")
 
 
 def demo_password(username):

@@ -189,3 +189,52 @@ def test_a_published_comment_lands_with_its_thanks_beside_it_focused(browser_pag
     expect(notice).to_be_focused()
     assert_scrolled_to(page, notice)
     expect(page.locator("main > .messages")).not_to_contain_text("Thanks")
+
+
+# --- Choices the member must make, and settings that cannot contradict each other -------------
+
+
+def test_a_flag_sent_without_a_reason_asks_for_one_beside_the_choices(browser_page, axe_source, world):
+    page = browser_page("ada", user=world.ada)
+    page.goto(reverse("comments:flag", kwargs={"comment_id": world.thread_root.pk}))
+    reasons = page.get_by_role("group", name="What is wrong with this comment?")
+    expect(reasons.get_by_role("radio")).to_have_count(4)
+    expect(reasons.get_by_role("radio", checked=True)).to_have_count(0)  # nothing chosen for her
+    page.get_by_label("Anything an editor should know? (optional)").fill("It repeats an advert.")
+    page.get_by_role("button", name="Flag this comment").click()
+
+    error = page.get_by_text("Choose what is wrong with this comment.")
+    expect(error).to_be_visible()
+    described_by = reasons.get_attribute("aria-describedby")
+    expect(page.locator(f"#{described_by}")).to_contain_text("Choose what is wrong with this comment.")
+    expect(page.get_by_label("Anything an editor should know? (optional)")).to_have_value(
+        "It repeats an advert."
+    )
+    assert_accessible(page, axe_source, "flag form with an error")
+
+    reasons.get_by_role("radio", name="Spam").check()
+    page.get_by_role("button", name="Flag this comment").click()
+    expect(page.get_by_text("Thanks — an editor will look at it.")).to_be_visible()
+
+
+def test_a_private_community_is_not_offered_as_open(browser_page, world):
+    page = browser_page("ada", user=world.ada)
+    page.goto(reverse("communities:create"))
+    policy = page.get_by_label(re.compile(r"^\s*Who can join"))
+    expect(policy).to_have_value("open")
+
+    page.get_by_label(re.compile(r"^\s*Visibility")).select_option("private")
+
+    expect(policy.locator("option[value=open]")).to_be_disabled()
+    expect(policy).to_have_value("invitation")  # the private community's default
+    page.get_by_label(re.compile(r"^\s*Name")).fill("Night shift handovers")
+    page.get_by_role("button", name="Create the community").click()
+    created = "Night shift handovers is created. Only its members see it; people join when you invite them."
+    expect(page.get_by_text(created)).to_be_visible()
+    expect(page.locator(".community")).to_contain_text("By invitation only")
+    expect(page.locator(".community")).not_to_contain_text("Open: anyone can join")
+
+    # Made public again on its edit page, it may be open.
+    page.goto(reverse("communities:edit", kwargs={"slug": "night-shift-handovers"}))
+    page.get_by_label(re.compile(r"^\s*Visibility")).select_option("public")
+    expect(policy.locator("option[value=open]")).to_be_enabled()

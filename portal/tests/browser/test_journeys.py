@@ -142,7 +142,11 @@ def test_sign_up_confirm_comment_moderate_reply_edit_and_flag(browser_page, worl
         "link", name="Flag the comment by Ben Franklin"
     ).click()
     expect(ada.get_by_role("heading", level=1)).to_have_text("Flag a comment")
-    field(ada, "What is wrong with this comment?").select_option(index=1)
+    # No reason is chosen for her: she picks one.
+    expect(ada.get_by_role("radio", checked=True)).to_have_count(0)
+    ada.get_by_role("group", name="What is wrong with this comment?").get_by_role(
+        "radio", name="Abusive or harassing"
+    ).check()
     ada.get_by_role("button", name="Flag this comment").click()
     expect(ada.get_by_text("Thanks — an editor will look at it.")).to_be_visible()
     assert CommentFlag.objects.filter(flagged_by=world.ada, comment__body__contains="notebook").count() == 1
