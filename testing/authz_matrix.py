@@ -357,15 +357,16 @@ COMMENTS = [
     Spec(
         "comments:permalink",
         rev("comments:permalink", comment_id="@members_comment.pk"),
-        readers(CIRCLE_READERS, "302"),
-        readers(CIRCLE_READERS, "302"),
+        # Visitors sign in first (a link in an email): then it is there for those who may read it.
+        readers(CIRCLE_READERS, "302", anonymous="login"),
+        readers(CIRCLE_READERS, "302", anonymous="login"),
         variant="members-only post",
     ),
     Spec(
         "comments:permalink",
         rev("comments:permalink", comment_id="@held.pk"),
-        readers({"author"}, "302"),
-        readers({"author"}, "302"),
+        readers({"author"}, "302", anonymous="login"),
+        readers({"author"}, "302", anonymous="login"),
         variant="held",
     ),
     # Only its author edits a comment; anyone else: it does not exist for them.

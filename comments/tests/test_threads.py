@@ -10,6 +10,7 @@ from comments.models import Comment, DiscussionSettings
 from comments.services import comment_remove, comment_return
 from testing.comments import post_comment, started
 from testing.factories import CommentFactory, EditorFactory, PostFactory, UserFactory
+from testing.factories.accounts import PASSWORD
 from testing.worlds import trusted_member
 
 pytestmark = pytest.mark.django_db
@@ -222,17 +223,35 @@ def test_the_permalink_redirects_to_the_page_that_holds_the_comment(client):
     )
 
 
-def test_permalinks_of_comments_the_reader_may_not_see_are_404(client):
+def test_permalinks_of_comments_a_member_may_not_see_are_404(client):
     post = PostFactory()
     rejected = comment(post, status=Comment.Status.REJECTED)
-    member = UserFactory()
-    held = comment(post, author=member, status=Comment.Status.PENDING)
+    held = comment(post, author=UserFactory(), status=Comment.Status.PENDING)
     on_draft = comment(PostFactory(status=Post.Status.DRAFT))
+    client.force_login(UserFactory())
     for hidden in (rejected, held, on_draft):
         assert client.get(hidden.get_absolute_url()).status_code == 404
     assert client.get(reverse("comments:permalink", kwargs={"comment_id": 424242})).status_code == 404
-    client.force_login(member)
-    assert client.get(held.get_absolute_url()).status_code == 302  # its author sees it
+
+
+def test_a_signed_out_reader_of_an_emailed_link_signs_in_and_lands_on_the_comment(client):
+    """The "edit your comment" link of a sent-back email, opened signed out (a phone's mail app)."""
+    post = PostFactory()
+    member = UserFactory()
+    held = comment(post, author=member, status=Comment.Status.PENDING)
+    response = client.get(held.get_absolute_url())
+    login = reverse("account_login")
+    assert response.status_code == 302
+    assert response["Location"] == f"{login}?next={held.get_absolute_url()}"
+    # The same answer for any id: it tells nothing of what exists.
+    missing = reverse("comments:permalink", kwargs={"comment_id": 424242})
+    assert client.get(missing)["Location"] == f"{login}?next={missing}"
+
+    signed_in = client.post(
+        response["Location"], {"login": member.username, "password": PASSWORD}, follow=False
+    )
+    assert signed_in["Location"] == held.get_absolute_url()
+    assert client.get(held.get_absolute_url())["Location"] == f"{post.get_absolute_url()}#comment-{held.pk}"
 
 
 def test_a_reply_whose_parent_was_rejected_still_shows_under_a_placeholder(client):

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -111,12 +112,25 @@ def _back_to(comment, user):
 
 
 def permalink(request, comment_id):
-    """Redirect to the page of the post's discussion that holds the comment."""
+    """Redirect to the page of the post's discussion that holds the comment.
+
+    A signed-out reader who may not see the comment (a link in an email opened
+    on a phone: a comment sent back, one on a members-only post) is sent to sign
+    in and then back here, whatever the id, so the answer tells nothing of what
+    exists; a signed-in reader who may not see it gets a 404.
+    """
     user = request.user
-    comment = get_object_or_404(
-        Comment.objects.shown_to(user).on_visible_posts(user).select_related("post", "thread_root"),
-        pk=comment_id,
+    comment = (
+        Comment.objects.shown_to(user)
+        .on_visible_posts(user)
+        .select_related("post", "thread_root")
+        .filter(pk=comment_id)
+        .first()
     )
+    if comment is None:
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        raise Http404("No such comment.")
     return redirect(comment_page_url(comment, user))
 
 
