@@ -23,10 +23,12 @@
   connection to Redis (after a restart every connection is new), and when the
   copy of the epoch kept in Redis (read with every ``get``, in the same round
   trip) is higher than its own, which is how a process that saw no outage
-  learns of one that others saw while Redis hung.
+  learns of one that others saw while Redis hung (the process that finds Redis
+  hanging leaves that copy in a socket for Redis to run first when it resumes).
 """
 
 import logging
+import socket
 import threading
 import time
 
@@ -60,6 +62,7 @@ class _State:
         self.failures = 0
         self.pending_bump = False
         self.connects = 0  # new connections to Redis so far
+        self.queued = []  # sockets holding an epoch marker for a hanging Redis to read when it resumes
         self.local = LocMemCache("portal-cache-outage", {"OPTIONS": {"MAX_ENTRIES": 10000}})
 
 
@@ -78,6 +81,7 @@ class ResilientRedisCache(RedisCache):
         options = dict(params.get("OPTIONS", {}))
         self.retry_seconds = float(options.pop("RETRY_SECONDS", DEFAULT_RETRY_SECONDS))
         self.log_seconds = float(options.pop("LOG_SECONDS", DEFAULT_LOG_SECONDS))
+        self.timeout_seconds = float(options.get("TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
         self.local_prefixes = tuple(options.pop("LOCAL_PREFIXES", DEFAULT_LOCAL_PREFIXES))
         timeout = float(options.pop("TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
         options.setdefault("socket_connect_timeout", timeout)
@@ -183,6 +187,8 @@ class ResilientRedisCache(RedisCache):
                 self.retry_seconds,
             )
             self._bump_epoch()
+            if not state.pending_bump:
+                self._queue_epoch_marker()
         elif now - state.last_logged >= self.log_seconds:
             state.last_logged = now
             logger.error(
@@ -206,7 +212,39 @@ class ResilientRedisCache(RedisCache):
         state.down_since = None
         state.failures = 0
         state.local.clear()
+        for queued in state.queued:
+            queued.close()
+        state.queued.clear()
         self._publish_epoch()
+
+    def _queue_epoch_marker(self):
+        """Leave ``SET <epoch marker> <new epoch>`` on a new connection, without waiting for an answer.
+
+        A hanging Redis (stopped, not dead) still accepts connections: the command
+        waits in its socket and is the first thing it runs when it resumes, before
+        the requests that follow, so a process that made no request during the
+        hang reads the new epoch at its very next ``get``. A refused connection
+        (Redis down) needs nothing: every process reconnects and reads the epoch.
+        """
+        from redis.connection import parse_url
+
+        try:
+            params = parse_url(self._servers[0])
+            if params.get("connection_class") is not None:  # TLS: only through redis-py
+                return
+            commands = []
+            if params.get("password"):
+                commands.append(["AUTH", *filter(None, [params.get("username")]), params["password"]])
+            if params.get("db"):
+                commands.append(["SELECT", str(params["db"])])
+            commands.append(["SET", self._epoch_key(), str(self._state.epoch)])
+            sock = socket.create_connection(
+                (params.get("host", "localhost"), params.get("port", 6379)), timeout=self.timeout_seconds
+            )
+            sock.sendall(b"".join(_resp(command) for command in commands))
+            self._state.queued.append(sock)
+        except (OSError, ValueError):
+            pass
 
     def _publish_epoch(self):
         """Leave the epoch in Redis, where processes that saw no outage read it."""
@@ -347,3 +385,9 @@ class ResilientRedisCache(RedisCache):
         if self._is_local(key):
             return getattr(self._state.local, method)(key, *args)
         return otherwise
+
+
+def _resp(command) -> bytes:
+    """One command in Redis's wire protocol (RESP)."""
+    parts = [str(part).encode() for part in command]
+    return b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(part), part) for part in parts)
