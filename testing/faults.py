@@ -43,7 +43,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from testing.live_server import BASE_DIR, comment_text, free_port, open_comment_form
+from testing.live_server import BASE_DIR, comment_text, free_port, open_comment_form, stop_group
 
 MARKER_IN_TEXT = re.compile(r"\[marker ([\w-]+)\]")
 
@@ -365,16 +365,8 @@ class DbWorker:
             self.process.wait(timeout=10)
 
     def stop(self):
-        if not self.alive():
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        except ProcessLookupError:
-            pass
+        if self.alive():
+            stop_group(self.process, grace=10)
 
     def log_tail(self, lines=20):
         logs = sorted(self.database.directory.glob(f"{self.name}-*.log"), key=lambda p: p.stat().st_mtime)

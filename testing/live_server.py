@@ -54,6 +54,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def stop_group(process, *, grace):
+    """SIGTERM ``process``'s process group, SIGKILL after ``grace`` seconds; nothing if it has ended."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    except ProcessLookupError:
+        pass
+
+
 def is_postgresql_url(url):
     return url.split(":", 1)[0] in {"postgres", "postgresql", "pgsql", "postgis"}
 
@@ -321,16 +335,8 @@ class Gunicorn:
         self.process.wait(timeout=30)
 
     def stop(self):
-        if self.process is None or self.process.poll() is not None:
-            return
-        try:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-        except ProcessLookupError:
-            pass
+        if self.process is not None:
+            stop_group(self.process, grace=20)
 
     def log_tail(self, lines=40):
         try:
